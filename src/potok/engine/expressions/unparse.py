@@ -88,7 +88,8 @@ def _print(node: nodes.Node) -> str:
         case nodes.Index(target=target, index=index):
             return f"{_wrap(target, POSTFIX)}[{_print(index)}]"
         case nodes.Unary(operator="not", operand=operand):
-            return f"not {_wrap(operand, NOT)}"
+            # "not (a in b)" reads better than the equivalent "not a in b".
+            return f"not {_wrap(operand, COMPARE + 1)}"
         case nodes.Unary(operand=operand):
             text = _wrap(operand, UNARY)
             return f"-{text}" if not text.startswith("-") else f"-({text})"
