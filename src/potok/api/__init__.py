@@ -1,0 +1,1 @@
+"""The REST API adapter (/api/v1/, django-ninja, OpenAPI)."""

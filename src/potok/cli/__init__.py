@@ -1,0 +1,1 @@
+"""The `potok` command line."""

@@ -1,0 +1,1 @@
+"""Django project configuration: settings split by concern, URLs, WSGI."""

@@ -1,0 +1,10 @@
+"""Potok's settings, split by concern; every value that differs between installations comes from the
+environment (see potok.config.env)."""
+
+from .base import *  # noqa: F403
+from .database import *  # noqa: F403
+from .i18n import *  # noqa: F403
+from .logging import *  # noqa: F403
+from .security import *  # noqa: F403
+from .static import *  # noqa: F403
+from .tasks import *  # noqa: F403

@@ -1,0 +1,67 @@
+from pathlib import Path
+
+from potok.config.env import environment, read_bool, read_data_dir
+
+ENV = environment()
+PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent
+DATA_DIR = read_data_dir(ENV)
+DEBUG = read_bool(ENV, "POTOK_DEBUG", default=False)
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.contrib.admin",
+    "django_tasks",
+    "django_tasks_db",
+    "potok.core",
+    "potok.accounts",
+    "potok.access",
+    "potok.audit",
+    "potok.web",
+    "potok.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "potok.web.middleware.UserTimeZoneMiddleware",
+]
+
+ROOT_URLCONF = "potok.config.urls"
+WSGI_APPLICATION = "potok.config.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "potok.web.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+EMAIL_BACKEND = ENV.get("POTOK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = ENV.get("POTOK_EMAIL_FROM", "potok@localhost")

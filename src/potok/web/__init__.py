@@ -1,0 +1,1 @@
+"""The web interface adapter: Django templates with htmx; views parse input, call services, render."""

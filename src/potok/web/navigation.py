@@ -1,0 +1,59 @@
+"""The navigation: sections shown only to those whose roles allow them.
+
+Each later domain adds its entry here with the entity type it needs (the adapter knows the domains; the
+domains do not know the adapter)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from potok.access.selectors import can, is_administrator
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any
+    url_name: str
+    icon: str
+    entity_type: str | None = None
+    admin_only: bool = False
+    group: str = "work"
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem(_("Home"), "web:home", "house"),
+    NavItem(_("Users"), "web:user_list", "people", entity_type="user", group="organisation"),
+    NavItem(
+        _("Departments"), "web:department_list", "diagram-3", entity_type="department", group="organisation"
+    ),
+    NavItem(_("Roles"), "web:role_list", "person-badge", admin_only=True, group="organisation"),
+]
+
+GROUP_LABELS = {"work": _("Work"), "organisation": _("Organisation"), "settings": _("Settings")}
+
+
+def visible_items(user: Any) -> list[dict[str, Any]]:
+    items = []
+    for item in NAV_ITEMS:
+        if item.admin_only and not is_administrator(user):
+            continue
+        if item.entity_type and not can(user, item.entity_type, "read"):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        items.append(
+            {
+                "label": item.label,
+                "url": url,
+                "icon": item.icon,
+                "group": item.group,
+                "group_label": GROUP_LABELS.get(item.group, item.group),
+            }
+        )
+    return items

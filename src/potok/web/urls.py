@@ -1,0 +1,18 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from potok.web.views import organisation, shell
+
+app_name = "web"
+
+urlpatterns = [
+    path("", shell.home, name="home"),
+    path("login/", shell.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", shell.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", shell.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("users/", organisation.user_list, name="user_list"),
+    path("users/<int:pk>/", organisation.user_detail, name="user_detail"),
+    path("departments/", organisation.department_list, name="department_list"),
+    path("roles/", organisation.role_list, name="role_list"),
+]

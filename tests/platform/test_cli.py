@@ -1,0 +1,56 @@
+"""The `potok` command line, run as a user would run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def potok(tmp_path: Path, *args: str, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("POTOK_", "DATABASE_URL", "DJANGO_SETTINGS"))
+    }
+    environ.update({"POTOK_DATA_DIR": str(tmp_path), "POTOK_DEBUG": "1"})
+    return subprocess.run(
+        [sys.executable, "-m", "potok.cli.main", *args],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        input=input_text,
+    )
+
+
+def test_migrate_createadmin_token_and_check(tmp_path: Path) -> None:
+    assert potok(tmp_path, "check").returncode != 0  # nothing migrated yet
+    assert potok(tmp_path, "migrate").returncode == 0
+
+    weak = potok(tmp_path, "createadmin", "boss", "--password", "123")
+    assert weak.returncode == 1 and "password" in weak.stderr
+
+    created = potok(tmp_path, "createadmin", "boss", "--password", "Spring-in-Kazan-2026")
+    assert created.returncode == 0, created.stderr
+
+    token = potok(tmp_path, "token", "boss")
+    assert token.returncode == 0 and token.stdout.startswith("ptk_")
+    missing = potok(tmp_path, "token", "nobody")
+    assert missing.returncode == 1 and "nobody" in missing.stderr
+
+    check = potok(tmp_path, "check")
+    assert check.returncode == 0, check.stderr
+    assert "migrations: up to date" in check.stdout
+
+
+def test_demo_refuses_an_external_database(tmp_path: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("POTOK_", "DJANGO_SETTINGS"))}
+    environ.update({"DATABASE_URL": "postgres://x@127.0.0.1/y", "POTOK_DATA_DIR": str(tmp_path)})
+    result = subprocess.run(
+        [sys.executable, "-m", "potok.cli.main", "demo"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0 and "embedded" in result.stderr
