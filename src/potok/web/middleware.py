@@ -6,6 +6,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
+from potok.core.context import acting
+
 
 class UserTimeZoneMiddleware:
     """Show times in the user's own time zone and language when he has set them."""
@@ -28,3 +30,15 @@ class UserTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class ActingMiddleware:
+    """Record changes made through a request as coming from the web interface or the REST API."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        origin = "api" if request.path.startswith("/api/") else "web"
+        with acting(origin=origin):
+            return self.get_response(request)

@@ -36,6 +36,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "potok.web.middleware.UserTimeZoneMiddleware",
+    "potok.web.middleware.ActingMiddleware",
 ]
 
 ROOT_URLCONF = "potok.config.urls"
