@@ -46,7 +46,7 @@ TERNARY, OR, AND, NOT, COMPARE, ADD, MULTIPLY, UNARY, POSTFIX = 1, 2, 3, 4, 5, 6
 def locate(source: str, dialect: Dialect) -> tuple[Dialect, int, int]:
     """Find the dialect and the part of ``source`` that holds the expression proper."""
     begin = len(source) - len(source.lstrip())
-    end = len(source.rstrip())
+    end = max(len(source.rstrip()), begin)
     body = source[begin:end]
     if body.startswith(("${", "#{")) and dialect in (Dialect.AUTO, Dialect.JUEL):
         if not body.endswith("}"):

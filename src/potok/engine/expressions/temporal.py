@@ -89,7 +89,10 @@ def days_between(start: Any, end: Any) -> int | None:
 
 
 def months_between(start: Any, end: Any) -> int | None:
-    """Whole calendar months from ``start`` to ``end``: 31 Jan → 28 Feb is 0, → 1 Mar is 1."""
+    """Whole calendar months from ``start`` to ``end``, consistent with ``date + P1M``.
+
+    31 Jan → 27 Feb is 0 months; 31 Jan → 28 Feb is 1, because 31 Jan + 1 month is 28 Feb.
+    """
     if start is None or end is None:
         return None
     first, second = _as_dates(start, end)

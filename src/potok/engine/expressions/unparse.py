@@ -24,7 +24,7 @@ from potok.engine.expressions.parser import (
 )
 
 ATOM = POSTFIX + 1
-QUOTE_ESCAPES = {value: key for key, value in ESCAPES.items() if key not in ('"', "/")}
+QUOTE_ESCAPES = {value: "\\" + key for key, value in ESCAPES.items() if key not in ('"', "/")}
 
 
 def to_source(node: nodes.Node) -> str:
