@@ -76,6 +76,8 @@ def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     return api.create_response(request, error_body(str(error)), status=error.status_code)
 
 
-from potok.api import organisation  # noqa: E402  (routers register themselves on `api`)
+from potok.api import calendars, clients, documents, imports, notifications, organisation  # noqa: E402
 
-api.add_router("/", organisation.router)
+# One router per domain, so that each grows without touching the others.
+for module in (organisation, clients, documents, imports, calendars, notifications):
+    api.add_router("/", module.router)

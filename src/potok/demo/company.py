@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
 from django.db import transaction
 
 from potok.access.models import Action, Scope
@@ -97,6 +102,23 @@ RIGHTS: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
+# Each later domain adds a module potok.demo.<name> with `build(company: DemoCompany) -> str`, run in this
+# order after the organisation exists; it returns a short summary of what it made.
+DEMO_MODULES: list[str] = []
+
+
+@dataclass
+class DemoCompany:
+    """What the demo builders share: the people, departments and roles, and one seeded random source."""
+
+    seed: int
+    rng: random.Random
+    users: dict[str, User]
+    departments: dict[str, Department]
+    roles: dict[str, Role]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
 def demo_company_exists() -> bool:
     return User.objects.filter(username="reception").exists()
 
@@ -160,7 +182,14 @@ def build_demo_company(*, seed: int = 2026) -> str:
             )
     roles["department_head"].owner = users["director"]
     roles["department_head"].save(update_fields=["owner"])
-    return (
+    company_data = DemoCompany(
+        seed=seed, rng=random.Random(seed), users=users, departments=departments, roles=roles
+    )
+    summaries = [
         f"Demo company built (seed {seed}): {Department.objects.count()} departments, "
         f"{User.objects.count()} users, {Role.objects.count()} roles."
-    )
+    ]
+    for module_name in DEMO_MODULES:
+        module = importlib.import_module(f"potok.demo.{module_name}")
+        summaries.append(module.build(company_data))
+    return "\n".join(summaries)

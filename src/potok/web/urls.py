@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from potok.web.views import organisation, shell
 
@@ -15,4 +15,10 @@ urlpatterns = [
     path("users/<int:pk>/", organisation.user_detail, name="user_detail"),
     path("departments/", organisation.department_list, name="department_list"),
     path("roles/", organisation.role_list, name="role_list"),
+    # One module per domain, so that each grows without touching the others.
+    path("", include("potok.web.routes.clients")),
+    path("", include("potok.web.routes.documents")),
+    path("", include("potok.web.routes.imports")),
+    path("", include("potok.web.routes.calendars")),
+    path("", include("potok.web.routes.notifications")),
 ]

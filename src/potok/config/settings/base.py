@@ -21,6 +21,11 @@ INSTALLED_APPS = [
     "potok.accounts",
     "potok.access",
     "potok.audit",
+    "potok.calendars",
+    "potok.notifications",
+    "potok.clients",
+    "potok.documents",
+    "potok.imports",
     "potok.web",
     "potok.api",
 ]
