@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test install install-test lint typecheck layers migrations-check check browsers messages clean
+.PHONY: demo test install install-test lint typecheck layers migrations-check check screenshots messages clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Potok needs Python 3.11 ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
@@ -46,3 +46,6 @@ messages: install-test
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+screenshots: install-test  ## regenerate docs/screenshots from the browser tests
+	POTOK_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/browser -q
