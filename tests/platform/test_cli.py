@@ -54,3 +54,64 @@ def test_demo_refuses_an_external_database(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode != 0 and "embedded" in result.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_demo_starts_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    import http.cookiejar
+    import re
+    import signal
+    import time
+    import urllib.parse
+    import urllib.request
+
+    port = _free_port()
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("POTOK_", "DATABASE_URL", "DJANGO_SETTINGS"))
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "potok.cli.main", "demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(base + "/login/", timeout=2)
+                break
+            except OSError:
+                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                assert time.monotonic() < deadline, "the demo did not come up"
+                time.sleep(0.5)
+        # a real login over HTTP with the printed demo password
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        form = opener.open(base + "/login/").read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        data = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "username": "service_head", "password": "demo"}
+        )
+        request = urllib.request.Request(
+            base + "/login/", data=data.encode(), headers={"Referer": base + "/login/"}
+        )
+        home = opener.open(request).read().decode()
+        assert "Борис" in home
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "password «demo»" in output and "reception" in output
+    assert "Potok demo stopped." in output
+    assert (tmp_path / "var" / "demo" / "potok.sqlite3").exists()
