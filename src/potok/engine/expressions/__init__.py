@@ -19,6 +19,7 @@ from potok.engine.expressions.expression import Expression, compile_expression, 
 from potok.engine.expressions.functions import BUILTINS, Function
 from potok.engine.expressions.parser import Dialect
 from potok.engine.expressions.tracing import evaluate_condition_tree_traced
+from potok.engine.expressions.unary_tests import UnaryTests, compile_unary_tests
 from potok.engine.expressions.unparse import to_source
 from potok.engine.expressions.values import CalendarPeriod
 
@@ -31,9 +32,11 @@ __all__ = [
     "Expression",
     "ExpressionError",
     "Function",
+    "UnaryTests",
     "change_variables",
     "compile_condition_tree",
     "compile_expression",
+    "compile_unary_tests",
     "condition_tree_fields",
     "evaluate_condition_tree_traced",
     "expression_from_tree",

@@ -99,6 +99,8 @@ class Parser:
         self.index = 0
         self.nesting = 0
         self.allow_placeholder = allow_placeholder
+        # Set while reading the upper end of a FEEL interval such as "]1..10[".
+        self.bracket_ends_expression = False
         self.keywords = KEYWORDS | JUEL_KEYWORDS if dialect is Dialect.JUEL else KEYWORDS
 
     # -- token helpers -------------------------------------------------------------------
@@ -190,6 +192,8 @@ class Parser:
                 return ADD
             if text in ("*", "/", "%"):
                 return MULTIPLY
+            if text == "[" and self.bracket_ends_expression:
+                return None
             if text in (".", "[", "("):
                 return POSTFIX
             if text == "?" and self.dialect is Dialect.JUEL:
