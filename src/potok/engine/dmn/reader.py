@@ -229,11 +229,12 @@ class _Reader:
                 f"the table has {len(inputs)} inputs and {len(outputs)} outputs",
                 element,
             )
+        where = f"rule {number} ({identifier})" if element.get("id") else f"rule {number}"
         tests = tuple(
-            self.unary_tests(entry, number, column) for entry, column in zip(entries, inputs, strict=True)
+            self.unary_tests(entry, where, column) for entry, column in zip(entries, inputs, strict=True)
         )
         values = tuple(
-            self.expression(entry, f"rule {number}, output '{column.key}'", entry)
+            self.expression(entry, f"{where}, output '{column.key}'", entry)
             for entry, column in zip(results, outputs, strict=True)
         )
         description = self.text(element.find(self.tag("description")))
