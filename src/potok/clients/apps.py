@@ -6,3 +6,8 @@ class ClientsConfig(AppConfig):
     name = "potok.clients"
     label = "clients"
     verbose_name = _("Client base")
+
+    def ready(self) -> None:
+        from potok.clients import entities
+
+        entities.register()
