@@ -187,7 +187,7 @@ def test_huge_numbers_are_rejected():
 
 def test_regular_expressions_are_capped():
     # given
-    expression = compile_expression("matches(text, '(a+)+b')")
+    expression = compile_expression("matches(text, '[a-z]+b')")
 
     # when
     with pytest.raises(ExpressionError) as caught:
@@ -196,6 +196,19 @@ def test_regular_expressions_are_capped():
     # then
     assert "up to" in str(caught.value)
     assert expression.evaluate({"text": "aaab"}) is True
+
+
+@pytest.mark.parametrize("pattern", ["(a+)+b", "(\\\\w*)*x", "(x{1,9})+"])
+def test_patterns_prone_to_catastrophic_backtracking_are_refused(pattern):
+    # given
+    expression = compile_expression(f"matches(text, '{pattern}')")
+
+    # when
+    with pytest.raises(ExpressionError) as caught:
+        expression.evaluate({"text": "a" * 40})
+
+    # then
+    assert "repeats a repeated group" in str(caught.value)
 
 
 def test_text_results_are_capped():

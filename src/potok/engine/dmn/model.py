@@ -15,7 +15,10 @@ Result = dict[str, Any] | list[dict[str, Any]] | None
 
 
 class HitPolicy(enum.StrEnum):
-    """How a decision table combines matching rules (DMN 1.3, section 8.2.11)."""
+    """How a decision table combines matching rules (DMN 1.3, section 8.2.11).
+
+    Example: ``HitPolicy("RULE ORDER") is HitPolicy.RULE_ORDER``.
+    """
 
     UNIQUE = "UNIQUE"
     FIRST = "FIRST"
@@ -32,7 +35,7 @@ class HitPolicy(enum.StrEnum):
 
 
 class Aggregation(enum.StrEnum):
-    """The aggregation of a COLLECT table with a single output."""
+    """The aggregation of a COLLECT table with a single output, e.g. ``hitPolicy="COLLECT" aggregation="SUM"``."""
 
     SUM = "SUM"
     MIN = "MIN"
@@ -58,6 +61,8 @@ class Output:
 
     ``priorities`` are the allowed output values in priority order (PRIORITY and OUTPUT
     ORDER tables need them); ``default`` is used by single-hit tables when no rule matches.
+
+    Example: ``Output("out1", "level", priorities=("high", "medium", "low"))``.
     """
 
     id: str
@@ -68,7 +73,10 @@ class Output:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A row: one unary-test cell per input, one expression (or None for empty) per output."""
+    """A row: one unary-test cell per input, one expression (or None for empty) per output.
+
+    Example: ``Rule("r1", 1, (compile_unary_tests('> 5'),), (compile_expression('"big"'),))``.
+    """
 
     id: str
     number: int

@@ -31,7 +31,10 @@ NO_LOCALS: dict[str, Any] = {}
 
 
 class Scope:
-    """The state one evaluation reads: variables, context, strictness and lambda parameters."""
+    """The state one evaluation reads: variables, context, strictness and lambda parameters.
+
+    Example: ``Scope({"amount": 5}, DEFAULT_CONTEXT, strict=False, local_values={})``.
+    """
 
     __slots__ = ("context", "locals", "strict", "variables")
 

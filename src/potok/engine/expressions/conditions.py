@@ -88,7 +88,10 @@ class ClauseResult:
 
 @dataclass(frozen=True, slots=True)
 class Clause:
-    """A read and checked tree node with its AST; the unit of compilation and tracing."""
+    """A read and checked tree node with its AST; the unit of compilation and tracing.
+
+    Example: ``read_condition_tree({"field": "a", "op": "eq", "value": 1}).description == "a = 1"``.
+    """
 
     path: str
     kind: str

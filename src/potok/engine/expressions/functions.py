@@ -136,8 +136,17 @@ def _replace(value: Any, old: Any, new: Any) -> str | None:
     return _limit(text.replace(old_text, new_text))
 
 
+# A group that holds a quantifier and is itself quantified, such as (a+)+ or (\w*)*: the
+# classic shape of catastrophic backtracking. Refused rather than risk a stuck worker.
+NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*(?<!\\)[+*}](?:[^()\\]|\\.)*\)[+*{]")
+
+
 @functools.lru_cache(maxsize=256)
 def _pattern(pattern: str) -> re.Pattern[str]:
+    if NESTED_QUANTIFIER.search(pattern):
+        raise ValueProblem(
+            f"pattern {pattern!r} repeats a repeated group, which can take forever; simplify it"
+        )
     try:
         return re.compile(pattern)
     except re.error as error:

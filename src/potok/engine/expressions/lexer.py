@@ -49,7 +49,7 @@ ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t", "r": "\r", "/":
 
 
 class TokenKind(enum.Enum):
-    """What a token is."""
+    """What a token is, e.g. ``TokenKind.NAME`` for ``amount``."""
 
     NUMBER = "number"
     STRING = "text"

@@ -40,7 +40,7 @@ class Name:
 
 @dataclass(frozen=True, slots=True)
 class Placeholder:
-    """The input value of a FEEL unary test, written ``?``."""
+    """The input value of a FEEL unary test, written ``?``, e.g. ``? > 5``."""
 
     position: int = field(default=0, compare=False)
 

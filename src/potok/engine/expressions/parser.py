@@ -25,6 +25,8 @@ class Dialect(enum.StrEnum):
 
     ``AUTO`` picks one by prefix: ``${…}``/``#{…}`` is Camunda 7 JUEL, a leading ``=`` is
     Camunda 8 FEEL, anything else is Potok syntax.
+
+    Example: ``compile_expression("${a gt 1}").dialect is Dialect.JUEL``.
     """
 
     AUTO = "auto"

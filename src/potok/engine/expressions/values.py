@@ -18,7 +18,10 @@ from typing import Any
 
 
 class ValueProblem(ValueError):
-    """A value of the wrong kind; the evaluator turns it into an ExpressionError."""
+    """A value of the wrong kind; the evaluator turns it into an ExpressionError.
+
+    Example: ``order("<", "text", 3)`` raises ``ValueProblem("cannot compare text 'text' with number 3")``.
+    """
 
 
 @dataclass(frozen=True, slots=True)
