@@ -1,7 +1,10 @@
 """Business-calendar arithmetic: working hours, holidays, deadlines in working time.
 
->>> calendar = russian_production_calendar([2026])
->>> calendar.add_working_time(datetime(2026, 5, 8, 16, 0, tzinfo=MOSCOW), WorkingTime(time=timedelta(hours=4)))
+Example::
+
+    calendar = russian_production_calendar([2026])
+    calendar.add_working_time(datetime(2026, 5, 8, 16, 0, tzinfo=ZoneInfo("Europe/Moscow")), timedelta(hours=4))
+    # 2026-05-12 09:00 UTC: one hour on the short Friday, three on Tuesday after the holidays
 """
 
 from potok.engine.calendar.business_calendar import BusinessCalendar, five_day_week

@@ -20,8 +20,8 @@ class WorkingTime:
 
     Example::
 
-        >>> WorkingTime(days=2)                       # "2 working days"
-        >>> WorkingTime(time=timedelta(hours=4))      # "4 working hours"
+        WorkingTime(days=2)                       # "2 working days"
+        WorkingTime(time=timedelta(hours=4))      # "4 working hours"
     """
 
     days: int = 0

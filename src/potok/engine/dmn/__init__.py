@@ -1,7 +1,9 @@
 """DMN decision tables: a safe reader and an evaluator with every DMN 1.3 hit policy.
 
->>> decisions = parse_dmn(Path("discounts.dmn").read_bytes(), source_name="discounts.dmn")
->>> decisions[0].evaluate({"segment": "VIP"})
+Example::
+
+    decisions = parse_dmn(Path("discounts.dmn").read_bytes(), source_name="discounts.dmn")
+    decisions[0].evaluate({"segment": "VIP"})
 """
 
 from potok.engine.dmn.errors import DmnError

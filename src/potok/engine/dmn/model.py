@@ -91,8 +91,7 @@ class DecisionTable:
 
     Example::
 
-        >>> table.evaluate({"amount": 5})
-        {'category': 'small'}
+        decision.table.evaluate({"amount": 5})  # {'category': 'small'}
     """
 
     id: str
@@ -235,9 +234,8 @@ class Decision:
 
     Example::
 
-        >>> decision = parse_dmn(data, source_name="discounts.dmn")[0]
-        >>> decision.evaluate({"segment": "VIP", "amount": 150000})
-        {'discount': Decimal('0.10')}
+        decision = parse_dmn(data, source_name="discounts.dmn")[0]
+        decision.evaluate({"segment": "VIP", "amount": 150000})  # {'discount': Decimal('0.10')}
     """
 
     id: str

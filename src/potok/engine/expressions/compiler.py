@@ -59,9 +59,8 @@ class Compiler:
 
     Example::
 
-        >>> run = Compiler("a + 1", BUILTINS).compile(nodes.Binary("+", nodes.Name("a"), nodes.Literal(1)))
-        >>> run(Scope({"a": 2}, DEFAULT_CONTEXT, False, {}))
-        3
+        run = Compiler("a + 1", BUILTINS).compile(nodes.Binary("+", nodes.Name("a"), nodes.Literal(1)))
+        run(Scope({"a": 2}, DEFAULT_CONTEXT, False, {}))  # 3
     """
 
     def __init__(self, source: str, functions: Mapping[str, Function]) -> None:

@@ -44,7 +44,7 @@ class Function:
 
     Example::
 
-        >>> Function("double", lambda value: value * 2, 1, 1)
+        compile_expression("double(x)", functions={"double": Function("double", lambda value: value * 2, 1, 1)})
     """
 
     name: str
