@@ -245,3 +245,15 @@ def test_compiled_comparison_is_fast():
 
     # then: a few microseconds at most, even on a busy machine
     assert per_call < 20e-6
+
+
+def test_variables_must_be_a_mapping():
+    # given
+    expression = compile_expression("a = 1")
+
+    # when
+    with pytest.raises(ExpressionError) as caught:
+        expression.evaluate([("a", 1)])  # type: ignore[arg-type]
+
+    # then
+    assert "variables must be a mapping, not list" in str(caught.value)

@@ -56,6 +56,10 @@ class Expression:
     ) -> Any:
         """The value of the expression; missing variables are null unless ``strict``."""
         active = context or DEFAULT_CONTEXT
+        if variables is not None and type(variables) is not dict and not isinstance(variables, Mapping):
+            raise ExpressionError(
+                f"variables must be a mapping, not {type(variables).__name__}", 0, self.source
+            )
         scope = Scope(
             EMPTY if variables is None else variables,
             active,
