@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from potok.engine.calendar import parse_working_duration
 from potok.engine.errors import BpmnError, ScriptError
 from potok.engine.expressions import ExpressionError, compile_expression
 from potok.engine.model.iso8601 import IsoError, parse_cycle, parse_datetime, parse_duration
@@ -15,7 +14,6 @@ from potok.engine.model.specs import Condition, Script, TimerSpec
 # Potok's own script formats; everything else is refused.
 POTOK_SCRIPT_FORMATS = frozenset({"potok", "feel", "juel", "text/x-potok"})
 PYTHON_SCRIPT_FORMATS = frozenset({"python", "py", "text/x-python", "python3", "jython"})
-_WORKING_TIME = re.compile(r"^\s*\d+(?:[.,]\d+)?\s+working\s+(day|days|hour|hours|minute|minutes)\s*$", re.I)
 
 
 class Compiler:
@@ -108,10 +106,7 @@ def _check_iso(kind: TimerKind, text: str) -> None:
 
 
 def _is_working_time(text: str) -> bool:
-    try:
-        from potok.engine.calendar import parse_working_duration
-    except ImportError:  # pragma: no cover - the calendar package is written in parallel
-        return bool(_WORKING_TIME.match(text))
+    """ "2 working days", "4 hours", "2 рабочих дня": a duration the business calendar understands."""
     try:
         parse_working_duration(text)
     except ValueError:

@@ -96,3 +96,24 @@ class InMemoryDefinitions:
                 ):
                     found.append((process, node_id))
         return found
+
+
+class InMemoryDecisions:
+    """A DecisionProvider over parsed DMN decisions (potok.engine.dmn.parse_dmn), by decision id.
+
+    Example::
+
+        decisions = InMemoryDecisions(parse_dmn(data, source_name="discounts.dmn"))
+        engine = Engine(store, decisions=decisions)
+    """
+
+    def __init__(self, decisions: Iterable[Any] = ()) -> None:
+        self._decisions: dict[str, Any] = {}
+        self.add(decisions)
+
+    def add(self, decisions: Iterable[Any]) -> None:
+        for decision in decisions:
+            self._decisions[str(decision.id)] = decision
+
+    def get(self, decision_id: str) -> Any:
+        return self._decisions.get(decision_id)

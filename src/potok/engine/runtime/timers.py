@@ -5,11 +5,11 @@ The executor never sleeps: it stores a Job with `due_at` computed here from the 
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
+from potok.engine.calendar import WorkingTime, parse_working_duration
 from potok.engine.errors import EngineError
 from potok.engine.model.iso8601 import IsoCycle, IsoError, parse_cycle, parse_datetime, parse_duration
 from potok.engine.model.kinds import TimerKind
@@ -23,7 +23,7 @@ class TimerError(EngineError):
 class WorkingCalendar(Protocol):
     """What timers need of potok.engine.calendar.BusinessCalendar."""
 
-    def add_working_time(self, start: datetime, duration: Any) -> datetime: ...
+    def add_working_time(self, start: datetime, amount: timedelta | WorkingTime) -> datetime: ...
 
 
 def _resolve(spec: TimerSpec, variables: Mapping[str, Any]) -> Any:
@@ -94,17 +94,18 @@ def _after(value: Any, now: datetime, calendar: WorkingCalendar | None) -> datet
     text = value.strip()
     if text.startswith(("P", "-P")):
         return parse_duration(text).add_to(now)
-    if calendar is None:
-        raise TimerError(f"the duration {text!r} is working time: the engine needs a business calendar")
-    calendar_module = importlib.import_module("potok.engine.calendar")
     try:
-        duration = calendar_module.parse_working_duration(text)
+        duration = parse_working_duration(text)
     except ValueError as error:
         raise TimerError(f"{text!r} is neither an ISO 8601 duration nor working time: {error}") from error
-    result = calendar.add_working_time(now, duration)
-    if not isinstance(result, datetime):
-        raise TimerError("the business calendar did not return a date-time")
-    return result
+    if isinstance(duration, timedelta):
+        return now + duration
+    if calendar is None:
+        raise TimerError(f"the duration {text!r} is working time: the engine needs a business calendar")
+    try:
+        return calendar.add_working_time(now, duration)
+    except ValueError as error:
+        raise TimerError(f"the business calendar cannot add {text!r}: {error}") from error
 
 
 def _as_cycle(value: Any) -> IsoCycle:

@@ -139,7 +139,9 @@ def enter_business_rule_task(runner: Runner, execution: Execution, node: Node) -
         runner.incident(execution, f"{node.label}: decision {task.decision_ref!r} failed: {error}")
         return
     values: dict[str, Any]
-    if task.result_variable:
+    if result is None and not task.result_variable:
+        values = {}  # no rule matched and nowhere to say so
+    elif task.result_variable:
         values = {task.result_variable: result}
     elif isinstance(result, Mapping):
         values = dict(result)
