@@ -6,3 +6,8 @@ class NotificationsConfig(AppConfig):
     name = "potok.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from potok.notifications import kinds
+
+        kinds.register_builtin()

@@ -1,0 +1,207 @@
+"""Telling people and systems: `notify` and `webhook_publish`.
+
+Both write rows in the caller's transaction — the notifications, one delivery per email and per
+subscribed webhook endpoint — and queue the sending when that transaction commits. Nothing is sent
+inside the caller's request: the worker sends. A transaction that rolls back leaves nothing behind.
+
+Example:
+    >>> notify(recipients=[head], kind="task.escalated", title="«Провести расследование» просрочена",
+    ...        body="…", link=f"/tasks/{task.pk}/", data={"task": task.pk})
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from potok.core import clock
+from potok.notifications import kinds
+from potok.notifications.mail import absolute_link
+from potok.notifications.models import (
+    Channel,
+    Delivery,
+    EmailMode,
+    Notification,
+    WebhookEndpoint,
+    WebhookMessage,
+)
+from potok.notifications.selectors import preferences_for_people
+
+# Daily digests leave at this hour of the company's time zone.
+DAILY_DIGEST_HOUR = 8
+
+
+def digest_moment(mode: str, now: datetime) -> datetime:
+    """When the digest that collects a notification made `now` leaves: the next full hour, or the next
+    08:00 in the company's time zone."""
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    local = now.astimezone(zone)
+    if mode == EmailMode.HOURLY:
+        moment = local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    else:
+        moment = local.replace(hour=DAILY_DIGEST_HOUR, minute=0, second=0, microsecond=0)
+        if moment <= local:
+            moment = (local + timedelta(days=1)).replace(
+                hour=DAILY_DIGEST_HOUR, minute=0, second=0, microsecond=0
+            )
+    return moment
+
+
+def _people(recipients: Iterable[Any]) -> list[Any]:
+    seen: set[int] = set()
+    people = []
+    for person in recipients:
+        if person is None or not getattr(person, "is_active", False) or person.pk in seen:
+            continue
+        seen.add(person.pk)
+        people.append(person)
+    return people
+
+
+def _new_delivery(now: datetime, **fields: Any) -> Delivery:
+    return Delivery(created_at=now, queued_at=fields.pop("queued_at", now), next_attempt_at=now, **fields)
+
+
+@transaction.atomic
+def notify(
+    *,
+    recipients: Iterable[Any],
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> list[Notification]:
+    """Notify `recipients` (users; inactive ones and repeats are skipped) as each of them prefers for
+    `kind`: under the bell, by email at once or in a digest. Webhook endpoints subscribed to `kind` get
+    one message. Returns the notifications made."""
+    if not kinds.is_known(kind):
+        raise ValueError(f"unknown notification kind {kind!r}; register it in potok.notifications.kinds")
+    spec = kinds.get(kind)
+    now = clock.now()
+    payload = dict(data or {})
+    people = _people(recipients) if spec.for_people else []
+    preferences = preferences_for_people(people, spec)
+    made: list[Notification] = []
+    emails: list[Delivery] = []
+    for person in people:
+        preference = preferences[person.pk]
+        wants_email = preference.email and bool(person.email)
+        if not preference.in_app and not wants_email:
+            continue
+        notification = Notification.objects.create(
+            recipient=person,
+            kind=kind,
+            title=title[:300],
+            body=body,
+            link=link[:500],
+            data=payload,
+            created_at=now,
+            in_app=preference.in_app,
+        )
+        made.append(notification)
+        if not wants_email:
+            continue
+        if preference.email_mode == EmailMode.IMMEDIATE:
+            emails.append(
+                _new_delivery(now, channel=Channel.EMAIL, notification=notification, recipient=person)
+            )
+        else:
+            leaves = digest_moment(preference.email_mode, now)
+            delivery = _new_delivery(
+                now,
+                channel=Channel.EMAIL,
+                notification=notification,
+                recipient=person,
+                batch_key=f"{preference.email_mode}:{leaves:%Y%m%dT%H%M%z}",
+            )
+            delivery.next_attempt_at = leaves
+            # Its retries count from when the digest leaves, not from the first notification in it.
+            delivery.queued_at = leaves
+            emails.append(delivery)
+    Delivery.objects.bulk_create(emails)
+    webhooks: list[Delivery] = []
+    if spec.for_webhooks:
+        webhooks = _webhook_deliveries(
+            event_type=kind,
+            now=now,
+            data={
+                "title": title,
+                "body": body,
+                "link": absolute_link(link),
+                "recipients": [{"id": n.recipient_id, "username": n.recipient.username} for n in made],
+                "data": payload,
+            },
+        )
+    _send_after_commit(emails + webhooks)
+    return made
+
+
+@transaction.atomic
+def webhook_publish(*, event_type: str, data: Mapping[str, Any]) -> WebhookMessage | None:
+    """Send an event to the webhook endpoints subscribed to it (no people involved); None when no
+    endpoint wants it. `event_type` must be a registered kind."""
+    if not kinds.is_known(event_type):
+        raise ValueError(f"unknown event type {event_type!r}; register it in potok.notifications.kinds")
+    deliveries = _webhook_deliveries(event_type=event_type, now=clock.now(), data=dict(data))
+    _send_after_commit(deliveries)
+    return deliveries[0].message if deliveries else None
+
+
+def webhook_deliveries_for(
+    *, event_type: str, endpoints: list[WebhookEndpoint], data: Mapping[str, Any]
+) -> list[Delivery]:
+    """One message to exactly these endpoints (a test event), sent after commit."""
+    deliveries = _webhook_deliveries(
+        event_type=event_type, now=clock.now(), data=dict(data), endpoints=endpoints
+    )
+    _send_after_commit(deliveries)
+    return deliveries
+
+
+def _webhook_deliveries(
+    *, event_type: str, now: datetime, data: dict[str, Any], endpoints: list[WebhookEndpoint] | None = None
+) -> list[Delivery]:
+    if endpoints is None:
+        endpoints = [
+            e
+            for e in WebhookEndpoint.objects.filter(enabled=True).order_by("id")
+            if e.subscribes_to(event_type)
+        ]
+    if not endpoints:
+        return []
+    message_id = f"msg_{uuid.uuid4().hex}"
+    body = json.dumps(
+        {"type": event_type, "timestamp": now.isoformat(), "data": data},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    message = WebhookMessage.objects.create(
+        message_id=message_id, event_type=event_type, body=body, created_at=now
+    )
+    deliveries = [
+        _new_delivery(now, channel=Channel.WEBHOOK, message=message, endpoint=endpoint)
+        for endpoint in endpoints
+    ]
+    # One by one, so that ids (the order each endpoint receives its messages in) follow creation.
+    for delivery in deliveries:
+        delivery.save()
+    return deliveries
+
+
+def _send_after_commit(deliveries: list[Delivery]) -> None:
+    if not deliveries:
+        return
+    from potok.notifications.tasks import queue_sending
+
+    emails = [d.pk for d in deliveries if d.channel == Channel.EMAIL and not d.batch_key]
+    endpoints = sorted({d.endpoint_id for d in deliveries if d.endpoint_id is not None})
+    transaction.on_commit(lambda: queue_sending(emails=emails, endpoints=endpoints), robust=True)
