@@ -84,7 +84,7 @@ def test_fifty_branches_completed_at_the_same_moment_join_exactly_once() -> None
     assert [task.node_id for task in inner.open_tasks(instance.id)] == ["after"]
     history: list[Any] = inner.history(instance.id)
     assert sum(1 for row in history if row.node_id == "join") == 50
-    assert len([e for e in inner.executions(instance.id)]) == 1
+    assert len(inner.executions(instance.id)) == 1
     variables = inner.instance(instance.id).variables
     assert len(variables) == 50
     engine.complete_task(inner.open_tasks(instance.id)[0].id)

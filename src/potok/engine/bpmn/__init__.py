@@ -8,7 +8,7 @@ Example::
 """
 
 from potok.engine.bpmn.editing import DefinitionsEditor
-from potok.engine.bpmn.reader import definitions_from_tree, read_bpmn
+from potok.engine.bpmn.reader import definitions_from_tree, read_bpmn, read_bpmn_file
 from potok.engine.bpmn.safe_xml import ReadLimits
 from potok.engine.bpmn.validation import validate_definitions, validate_process
 from potok.engine.bpmn.writer import write_bpmn
@@ -18,6 +18,7 @@ __all__ = [
     "ReadLimits",
     "definitions_from_tree",
     "read_bpmn",
+    "read_bpmn_file",
     "validate_definitions",
     "validate_process",
     "write_bpmn",

@@ -298,7 +298,9 @@ def call_spec(
     version = potok_value(element, extensions, "version", "value")
     potok_binding = vendor(element, POTOK, "binding")
     camunda_binding = vendor(element, CAMUNDA, "calledElementBinding")
-    if potok_binding == "pinned" or camunda_binding == "version" or (version and potok_binding != "latest"):
+    if potok_binding == "latest":
+        version = None
+    elif potok_binding == "pinned" or version or camunda_binding == "version":
         binding = CallBinding.PINNED
         version = version or vendor(element, CAMUNDA, "calledElementVersion")
     inputs, all_in = _mappings(element, node_id, compiler, "in")

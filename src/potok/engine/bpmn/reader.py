@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from lxml import etree
 
 from potok.engine.bpmn.compiling import Compiler
@@ -33,6 +35,25 @@ def read_bpmn(data: bytes, *, source_name: str, limits: ReadLimits = DEFAULT_LIM
     """
     tree = parse_safely(data, source_name=source_name, limits=limits)
     return definitions_from_tree(tree, source_name=source_name)
+
+
+def read_bpmn_file(path: str | os.PathLike[str], *, limits: ReadLimits = DEFAULT_LIMITS) -> Definitions:
+    """Read a BPMN file from disk; a file over the size limit is refused before it is even read.
+
+    Example::
+
+        definitions = read_bpmn_file("processes/complaint_review.bpmn")
+    """
+    name = os.fspath(path)
+    size = os.stat(name).st_size
+    if size > limits.max_bytes:
+        raise BpmnError(
+            f"the file is {size:,} bytes, more than the limit of {limits.max_bytes:,}",
+            source_name=os.path.basename(name),
+        )
+    with open(name, "rb") as file:
+        data = file.read(limits.max_bytes + 1)
+    return read_bpmn(data, source_name=os.path.basename(name), limits=limits)
 
 
 def definitions_from_tree(tree: etree._ElementTree, *, source_name: str) -> Definitions:
