@@ -131,6 +131,7 @@ class ExistingKeys:
     by_phone: dict[str, list[int]] = field(default_factory=dict)
     by_email: dict[str, list[int]] = field(default_factory=dict)
     by_name: dict[str, list[int]] = field(default_factory=dict)
+    inn_of: dict[int, str] = field(default_factory=dict)  # the ИНН of every record found above
 
 
 def existing_keys(
@@ -152,8 +153,27 @@ def existing_keys(
             for value, pk in keys:
                 target.setdefault(value, []).append(pk)
     for chunk in _chunks(sorted(set(filter(None, names)))):
-        for pk, name in live.filter(name_normalized__in=chunk).values_list("pk", "name_normalized"):
+        for pk, name, inn in live.filter(name_normalized__in=chunk).values_list(
+            "pk", "name_normalized", "inn"
+        ):
             result.by_name.setdefault(name, []).append(pk)
+            result.inn_of[pk] = inn
+    for inn, records in result.by_inn.items():
+        for pk, _kpp in records:
+            result.inn_of[pk] = inn
+    missing = sorted(
+        {pk for ids in (*result.by_phone.values(), *result.by_email.values()) for pk in ids}
+        - set(result.inn_of)
+    )
+    for chunk_ids in range(0, len(missing), 500):
+        for pk, inn in live.filter(pk__in=missing[chunk_ids : chunk_ids + 500]).values_list("pk", "inn"):
+            result.inn_of[pk] = inn
+    # Keys of deleted records are removed with them; a key whose record is not live is ignored.
+    for target in (result.by_phone, result.by_email):
+        for value in list(target):
+            target[value] = [pk for pk in target[value] if pk in result.inn_of]
+            if not target[value]:
+                del target[value]
     return result
 
 

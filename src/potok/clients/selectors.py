@@ -9,8 +9,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from potok.access import registry
 from potok.access.models import Action
-from potok.access.selectors import can, get_record, user_access, visible_records
+from potok.access.selectors import can, get_record, scope_condition, user_access, visible_records
 from potok.clients import normalize
 from potok.clients.models import Contact, Counterparty, Interaction
 from potok.core.errors import PermissionDenied, ValidationFailed
@@ -183,3 +184,17 @@ def may_create_documents(user: Any) -> bool:
         entity_type.startswith("document") and action == Action.CREATE
         for entity_type, action in access.scopes
     )
+
+
+def may_create_child(user: Any, entity_type: str, counterparty: Counterparty) -> bool:
+    """May the user add a contact or an interaction (`entity_type`) to this counterparty?
+
+    The create right's scope is checked against the counterparty's own responsible manager and
+    department — the fields through which contacts and interactions are scoped."""
+    scope = user_access(user).scope(entity_type, Action.CREATE)
+    if scope is None:
+        return False
+    condition = scope_condition(user, registry.get("counterparty"), scope)
+    if condition is None:
+        return False
+    return visible_records(user, "counterparty").filter(condition, pk=counterparty.pk).exists()

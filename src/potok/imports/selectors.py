@@ -1,0 +1,34 @@
+"""Reads of imports: a user sees his own jobs; administrators see all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from potok.access.selectors import is_administrator
+from potok.core.errors import NotFound
+from potok.imports.models import ImportJob, ImportRow
+
+
+def jobs_visible(user: Any) -> QuerySet[ImportJob]:
+    queryset = ImportJob.objects.select_related("created_by").defer("content")
+    if is_administrator(user):
+        return queryset
+    return queryset.filter(created_by_id=getattr(user, "pk", None))
+
+
+def job_get(user: Any, pk: Any) -> ImportJob:
+    try:
+        return ImportJob.objects.select_related("created_by").get(
+            pk=jobs_visible(user).filter(pk=pk).values("pk")[:1]
+        )
+    except (ImportJob.DoesNotExist, ValueError, TypeError) as error:
+        raise NotFound(f"import {pk}") from error
+
+
+def job_rows(job: ImportJob, *, status: str = "") -> QuerySet[ImportRow]:
+    rows = ImportRow.objects.filter(job=job)
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("row_number", "id")
