@@ -31,6 +31,11 @@ NAV_ITEMS: list[NavItem] = [
         _("Departments"), "web:department_list", "diagram-3", entity_type="department", group="organisation"
     ),
     NavItem(_("Roles"), "web:role_list", "person-badge", admin_only=True, group="organisation"),
+    NavItem(_("Notifications"), "web:notification_list", "bell"),
+    NavItem(
+        _("Calendars"), "web:calendar_list", "calendar3", entity_type="business_calendar", group="settings"
+    ),
+    NavItem(_("Webhooks and email"), "web:webhook_list", "broadcast", admin_only=True, group="settings"),
 ]
 
 GROUP_LABELS = {"work": _("Work"), "organisation": _("Organisation"), "settings": _("Settings")}
