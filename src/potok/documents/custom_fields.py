@@ -1,0 +1,108 @@
+"""Custom fields of built-in entities (counterparty, contact, deal): what other apps call.
+
+The owning app keeps the values in its model's `custom_fields` JSONField and calls these from its services:
+
+    >>> values = clean_custom_values("counterparty", raw, partial=False, actor=actor)
+    >>> counterparty.custom_fields = merge_custom_values(counterparty.custom_fields, values)
+    >>> changes.update(custom_value_changes(old_values, counterparty.custom_fields, prefix="custom_fields."))
+
+Files in custom fields come back from `clean_custom_values` as PendingUpload; store them with
+`store_custom_files` once the record has an id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from potok.core import clock
+from potok.documents.fieldtypes import PendingUpload, ValueContext
+from potok.documents.forms import add_errors, initial_values, raw_values, values_form_class
+from potok.documents.models import DocumentType, FieldDefinition
+from potok.documents.selectors import field_definitions, shown_values
+from potok.documents.services.files import files_removed_on_error, store_upload
+from potok.documents.validation import clean_values, value_changes
+
+__all__ = [
+    "add_errors",
+    "clean_custom_values",
+    "custom_field_definitions",
+    "custom_value_changes",
+    "custom_values_shown",
+    "initial_values",
+    "merge_custom_values",
+    "raw_values",
+    "store_custom_files",
+    "values_form_class",
+]
+
+
+def custom_field_definitions(entity_code: str, *, include_archived: bool = False) -> list[FieldDefinition]:
+    """The custom fields of a built-in entity ("counterparty", "contact", "deal"), in their order."""
+    return field_definitions(entity_code, include_archived=include_archived)
+
+
+def clean_custom_values(
+    entity_code_or_type: str | DocumentType,
+    raw: Mapping[str, Any],
+    *,
+    partial: bool,
+    actor: Any = None,
+    existing: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The stored values for `raw` (field code → raw value) or ValidationFailed keyed by field code.
+
+    `partial`: check only the fields given (PATCH). `existing`: the record's current values (None for a new
+    record, whose empty fields then take their defaults). `actor`: whose rights limit the references.
+    """
+    owner = entity_code_or_type
+    owner_code = owner.entity_type if isinstance(owner, DocumentType) else owner
+    definitions = field_definitions(owner, include_archived=True)
+    active = [d for d in definitions if not d.is_archived]
+    archived = [d for d in definitions if d.is_archived]
+    context = ValueContext(actor=actor, owner_code=owner_code, now=clock.now(), held=dict(existing or {}))
+    return clean_values(active, raw, partial=partial, context=context, existing=existing, archived=archived)
+
+
+def merge_custom_values(current: Mapping[str, Any] | None, cleaned: Mapping[str, Any]) -> dict[str, Any]:
+    """The record's values after applying cleaned ones (an emptied field is dropped)."""
+    merged = dict(current or {})
+    for code, value in cleaned.items():
+        if value is None or value == []:
+            merged.pop(code, None)
+        else:
+            merged[code] = value
+    return merged
+
+
+def custom_value_changes(
+    before: Mapping[str, Any], after: Mapping[str, Any], *, prefix: str = ""
+) -> dict[str, tuple[Any, Any]]:
+    """(old, new) per changed field, for audit rows and domain events."""
+    codes = set(before) | set(after)
+    full_after = {code: after.get(code) for code in codes}
+    return {f"{prefix}{code}": pair for code, pair in value_changes(before, full_after).items()}
+
+
+def store_custom_files(
+    *, actor: Any, entity_code: str, record_id: int, cleaned: dict[str, Any]
+) -> dict[str, Any]:
+    """Write the PendingUploads among cleaned values to storage; returns the values to keep."""
+    result = dict(cleaned)
+    with files_removed_on_error() as written:
+        for code, value in cleaned.items():
+            if isinstance(value, PendingUpload):
+                result[code] = store_upload(
+                    actor=actor,
+                    upload=value,
+                    entity_type=entity_code,
+                    record_id=record_id,
+                    field_code=code,
+                    written=written,
+                )
+    return result
+
+
+def custom_values_shown(entity_code: str, values: Mapping[str, Any]) -> list[Any]:
+    """The custom values of a record as text, for its page (ShownValue: definition, stored, text)."""
+    return shown_values(custom_field_definitions(entity_code), values or {}, include_empty=False)
