@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "potok.clients",
     "potok.documents",
     "potok.imports",
+    "potok.sales",
     "potok.web",
     "potok.api",
 ]
