@@ -89,9 +89,9 @@ def test_an_interaction_emits_created_and_a_linked_event_on_the_counterparty(
         },
     )
 
-    created = DomainEvent.objects.get(entity_type="interaction")
+    created = DomainEvent.objects.get(entity_type="interaction", record_id=interaction.pk)
     assert created.kind == "created" and created.snapshot["contacts"] == [contact.pk]
-    linked = DomainEvent.objects.get(entity_type="counterparty", kind="linked")
+    linked = DomainEvent.objects.get(entity_type="counterparty", kind="linked", record_id=counterparty.pk)
     assert (linked.record_id, linked.related_entity_type, linked.related_record_id) == (
         counterparty.pk,
         "interaction",

@@ -18,8 +18,11 @@ from tests.clients.conftest import inn10, inn12
 pytestmark = pytest.mark.django_db
 
 
-def events(entity_type: str = "counterparty") -> list[DomainEvent]:
-    return list(DomainEvent.objects.filter(entity_type=entity_type).order_by("id"))
+def events(record_id: int | None = None, entity_type: str = "counterparty") -> list[DomainEvent]:
+    found = DomainEvent.objects.filter(entity_type=entity_type)
+    if record_id is not None:
+        found = found.filter(record_id=record_id)
+    return list(found.order_by("id"))
 
 
 def test_create_normalises_values_and_writes_one_event_and_one_audit_row(person) -> None:
@@ -49,7 +52,7 @@ def test_create_normalises_values_and_writes_one_event_and_one_audit_row(person)
         "+74951112233",
         "info@romashka.ru",
     }
-    [event] = events()
+    [event] = events(counterparty.pk)
     assert (event.kind, event.record_id, event.origin, event.actor) == (
         "created",
         counterparty.pk,
@@ -117,11 +120,11 @@ def test_update_records_old_and_new_values_and_bumps_the_version(make_counterpar
     )
 
     assert updated.version == 2
-    _created, changed = events()
+    _created, changed = events(counterparty.pk)
     assert changed.kind == "updated"
     assert changed.changes == {"segment": ["regular", "VIP"], "is_vip": [False, True]}
     assert changed.snapshot["version"] == 2
-    assert AuditEvent.objects.filter(entity_type="counterparty", action="updated").count() == 1
+    assert AuditEvent.objects.filter(record_id=str(counterparty.pk), action="updated").count() == 1
 
 
 def test_an_update_that_changes_nothing_writes_nothing(make_counterparty) -> None:

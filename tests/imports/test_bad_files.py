@@ -21,11 +21,12 @@ GOOD_CSV = "Наименование;ИНН;Телефон\r\nООО «Рома�
 
 
 def refused(person, content: bytes, **options) -> str:  # type: ignore[no-untyped-def]
+    before = Counterparty.objects.count()
     with translation.override("en"), pytest.raises(ValidationFailed) as error:
         import_upload(
             actor=person("admin"), entity_type="counterparty", file_name="x.csv", content=content, **options
         )
-    assert ImportJob.objects.count() == 0 and Counterparty.objects.count() == 0
+    assert ImportJob.objects.count() == 0 and Counterparty.objects.count() == before
     return error.value.errors["file"][0]
 
 
@@ -139,7 +140,7 @@ def test_xlsx_cells_are_read_as_text_so_numbers_keep_their_digits(person, run_on
     job = run_on_commit(import_start, actor=person("admin"), job=job)
 
     assert job.status == JobStatus.DONE, job.message
-    assert set(Counterparty.objects.values_list("inn", flat=True)) == {inn10(3), inn10(4), inn_zero}
+    assert Counterparty.objects.filter(inn__in=[inn10(3), inn10(4), inn_zero]).count() == 3
     assert Counterparty.objects.get(inn=inn10(3)).phones == ["+79161234567"]
     assert Counterparty.objects.get(inn=inn10(4)).kpp == "773001001"
 
@@ -179,6 +180,6 @@ def test_contacts_are_imported_to_their_counterparties(person, run_on_commit) ->
 
     job = run_on_commit(import_start, actor=person("admin"), job=job)
 
-    contact = Contact.objects.get()
+    contact = Contact.objects.get(counterparty=client)
     assert (contact.counterparty, contact.last_name, contact.middle_name) == (client, "Иванова", "Петровна")
     assert contact.phones == ["+79161111111"] and contact.has_consent

@@ -181,6 +181,7 @@ def small_file(count: int = 1200) -> bytes:
 
 
 def test_cancel_before_the_start_writes_nothing(person, demo_company, run_on_commit) -> None:
+    before = Counterparty.objects.count()
     job = run_on_commit(import_preview, actor=person("admin"), job=upload(person, small_file(100)))
 
     job = import_cancel(actor=person("admin"), job=job)
@@ -188,14 +189,14 @@ def test_cancel_before_the_start_writes_nothing(person, demo_company, run_on_com
     assert job.status == JobStatus.CANCELLED
     with pytest.raises(Exception, match="cannot become"):
         import_start(actor=person("admin"), job=job)
-    assert Counterparty.objects.count() == 0
+    assert Counterparty.objects.count() == before
 
 
 def test_cancel_during_the_import_rolls_everything_back(
     person, demo_company, run_on_commit, monkeypatch
 ) -> None:
     job = run_on_commit(import_preview, actor=person("admin"), job=upload(person, small_file(1200)))
-    events_before = DomainEvent.objects.count()
+    events_before, before = DomainEvent.objects.count(), Counterparty.objects.count()
 
     class CancelAfterFirstBatch:
         def __init__(self) -> None:
@@ -216,7 +217,7 @@ def test_cancel_during_the_import_rolls_everything_back(
 
     assert channel.reports, "the first batch was written before the cancel"
     assert job.status == JobStatus.CANCELLED
-    assert Counterparty.objects.count() == 0
+    assert Counterparty.objects.count() == before
     assert DomainEvent.objects.count() == events_before
     assert ImportLedger.objects.count() == 0
 
@@ -225,6 +226,7 @@ def test_a_failure_in_the_middle_rolls_everything_back(
     person, demo_company, run_on_commit, monkeypatch
 ) -> None:
     job = run_on_commit(import_preview, actor=person("admin"), job=upload(person, small_file(1200)))
+    before = Counterparty.objects.count()
     from potok.imports.entities import counterparties
 
     original = counterparties.counterparties_create_many
@@ -240,4 +242,4 @@ def test_a_failure_in_the_middle_rolls_everything_back(
     job = run_on_commit(import_start, actor=person("admin"), job=job)
 
     assert job.status == JobStatus.FAILED and "nothing was imported" in job.message.lower()
-    assert Counterparty.objects.count() == 0
+    assert Counterparty.objects.count() == before

@@ -8,9 +8,11 @@ word narrows the rows and difflib's ratio decides.
 from __future__ import annotations
 
 import difflib
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
@@ -90,6 +92,35 @@ def find_duplicates(
             add([row], _("similar name (%(percent)d%%)") % {"percent": round(similarity * 100)}, similarity)
     ranked = sorted(found.values(), key=lambda candidate: (-candidate.score, candidate.counterparty.pk))
     return ranked[:limit]
+
+
+def find_duplicates_for(
+    values: Mapping[str, Any], *, among: QuerySet[Counterparty] | None = None, exclude_id: int | None = None
+) -> list[Candidate]:
+    """Duplicates of what a user typed (a form, an API call): values are normalised where they can be,
+    and a value that is not valid yet (a half-typed phone) is simply not compared."""
+
+    def tolerant(function: Callable[[str], str], value: Any) -> str:
+        try:
+            return function(str(value or ""))
+        except normalize.InvalidValue:
+            return ""
+
+    phones = values.get("phones") or []
+    emails = values.get("emails") or []
+    if isinstance(phones, str):
+        phones = re.split(r"[,;\n]+", phones)
+    if isinstance(emails, str):
+        emails = re.split(r"[,;\s]+", emails)
+    return find_duplicates(
+        name=str(values.get("name") or ""),
+        inn=tolerant(normalize.normalize_inn, values.get("inn")),
+        kpp=tolerant(normalize.normalize_kpp, values.get("kpp")),
+        phones=[phone for phone in (tolerant(normalize.normalize_phone, p) for p in phones) if phone],
+        emails=[email for email in (tolerant(normalize.normalize_email, e) for e in emails) if email],
+        exclude_id=exclude_id,
+        among=among,
+    )
 
 
 def similar_names(
