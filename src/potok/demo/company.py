@@ -98,13 +98,27 @@ ROLES = [
 # role → (entity type, action, scope); later domains extend this table.
 RIGHTS: dict[str, list[tuple[str, str, str]]] = {
     "employee": [("user", Action.READ, Scope.ALL), ("department", Action.READ, Scope.ALL)],
-    "director": [("user", Action.READ, Scope.ALL), ("department", Action.READ, Scope.ALL)],
+    "director": [
+        ("user", Action.READ, Scope.ALL),
+        ("department", Action.READ, Scope.ALL),
+        ("deal", Action.READ, Scope.ALL),
+        ("deal", Action.EXPORT, Scope.ALL),
+        ("lead", Action.READ, Scope.ALL),
+        ("product", Action.READ, Scope.ALL),
+    ],
+    # Sales managers work their own deals and leads and read the department's; the catalogue is for all.
+    "sales_manager": [
+        *[(entity, action, Scope.OWN) for entity in ("deal", "lead") for action in Action.values],
+        ("deal", Action.READ, Scope.DEPARTMENT),
+        ("lead", Action.READ, Scope.DEPARTMENT),
+        ("product", Action.READ, Scope.ALL),
+    ],
 }
 
 
 # Each later domain adds a module potok.demo.<name> with `build(company: DemoCompany) -> str`, run in this
 # order after the organisation exists; it returns a short summary of what it made.
-DEMO_MODULES: list[str] = ["clients", "documents", "calendars"]
+DEMO_MODULES: list[str] = ["clients", "documents", "calendars", "sales"]
 
 
 @dataclass
