@@ -102,7 +102,9 @@ def test_a_person_calendar_beats_the_department_which_beats_the_parent_and_the_c
     assert calendar_for(user=person("investigator2")).name == "Ночная смена"
     assert calendar_for().name == Calendar.objects.get(is_default=True).name
     assert calendar_for(department=lawyer.department).name == "Вся компания"
-    assert calendar_for(department=sales.department).name == "Отдел продаж: суббота до обеда"  # the demo's own
+    assert (
+        calendar_for(department=sales.department).name == "Отдел продаж: суббота до обеда"
+    )  # the demo's own
 
     # A Saturday is a working day for the service department only
     saturday = moscow(2026, 5, 16, 10, 0)
