@@ -39,7 +39,9 @@ def pipeline(demo_company) -> Any:  # type: ignore[no-untyped-def]
     from potok.sales.services import pipeline_create, stage_create
 
     pipeline = pipeline_create(actor=None, code="test", name="Тест", sort=99)
-    stage_create(actor=None, pipeline=pipeline, fields={"code": "new", "name": "Новая", "probability": 10, "order": 10})
+    stage_create(
+        actor=None, pipeline=pipeline, fields={"code": "new", "name": "Новая", "probability": 10, "order": 10}
+    )
     stage_create(
         actor=None,
         pipeline=pipeline,
@@ -55,10 +57,22 @@ def pipeline(demo_company) -> Any:  # type: ignore[no-untyped-def]
     stage_create(
         actor=None,
         pipeline=pipeline,
-        fields={"code": "proposal", "name": "Предложение", "probability": 60, "order": 30, "required_fields": ["lines"]},
+        fields={
+            "code": "proposal",
+            "name": "Предложение",
+            "probability": 60,
+            "order": 30,
+            "required_fields": ["lines"],
+        },
     )
-    stage_create(actor=None, pipeline=pipeline, fields={"code": "won", "name": "Выиграна", "kind": "won", "order": 40})
-    stage_create(actor=None, pipeline=pipeline, fields={"code": "lost", "name": "Проиграна", "kind": "lost", "order": 50})
+    stage_create(
+        actor=None, pipeline=pipeline, fields={"code": "won", "name": "Выиграна", "kind": "won", "order": 40}
+    )
+    stage_create(
+        actor=None,
+        pipeline=pipeline,
+        fields={"code": "lost", "name": "Проиграна", "kind": "lost", "order": 50},
+    )
     return pipeline
 
 

@@ -16,4 +16,8 @@ def test_demo_has_two_pipelines_a_hundred_deals_and_leads(demo_company) -> None:
     assert Deal.objects.filter(stage__kind="lost", loss_reason__isnull=False).exists()
     assert StageVisit.objects.filter(left_at__isnull=True).count() == 100
     assert Lead.objects.count() == 5
-    assert set(Deal.objects.values_list("responsible__username", flat=True)) == {"sales1", "sales2", "sales_head"}
+    assert set(Deal.objects.values_list("responsible__username", flat=True)) == {
+        "sales1",
+        "sales2",
+        "sales_head",
+    }

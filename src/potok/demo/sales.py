@@ -108,12 +108,16 @@ def grant_rights(company: Any) -> None:
     that access rules apply); sales managers' and the director's rights come from company.RIGHTS."""
     role = company.roles.get("sales_head")
     if role is None:
-        role = role_create(actor=None, code="sales_head", name_ru="Руководитель продаж", name_en="Head of sales")
+        role = role_create(
+            actor=None, code="sales_head", name_ru="Руководитель продаж", name_en="Head of sales"
+        )
         role_assign(actor=None, role=role, user=company.users["sales_head"])
         company.roles["sales_head"] = role
     for entity_type in ("deal", "lead"):
         for action in CRUD:
-            access_rule_set(actor=None, role=role, entity_type=entity_type, action=action, scope=Scope.DEPARTMENT_TREE)
+            access_rule_set(
+                actor=None, role=role, entity_type=entity_type, action=action, scope=Scope.DEPARTMENT_TREE
+            )
     for action in CRUD:
         access_rule_set(actor=None, role=role, entity_type="product", action=action, scope=Scope.ALL)
 
@@ -198,7 +202,9 @@ def build(company: Any) -> str:
         ]
         final = path[-1]
         deal = Deal(
-            title=f"{'Сервис' if pipeline is service else 'Поставка'}: {counterparty.name if counterparty else 'клиент'}"[:300],
+            title=f"{'Сервис' if pipeline is service else 'Поставка'}: {counterparty.name if counterparty else 'клиент'}"[
+                :300
+            ],
             pipeline=pipeline,
             stage=final,
             stage_entered_at=moments[-1],
@@ -219,7 +225,13 @@ def build(company: Any) -> str:
         deals.append(deal)
         plans.append(lines)
         visits.append(
-            (number, [(stage, moments[i], moments[i + 1] if i + 1 < len(path) else None) for i, stage in enumerate(path)])
+            (
+                number,
+                [
+                    (stage, moments[i], moments[i + 1] if i + 1 < len(path) else None)
+                    for i, stage in enumerate(path)
+                ],
+            )
         )
     Deal.objects.bulk_create(deals, batch_size=200)
     rows: list[DealLine] = []
@@ -280,9 +292,23 @@ def build(company: Any) -> str:
         ]
     )
     leads = [
-        ("Запрос прайса на упаковку", "site_form", "ООО «Новая Волна»", "Светлана Петрова", "+79161230001", "zakupki@volna.example"),
+        (
+            "Запрос прайса на упаковку",
+            "site_form",
+            "ООО «Новая Волна»",
+            "Светлана Петрова",
+            "+79161230001",
+            "zakupki@volna.example",
+        ),
         ("Стеллажи для нового склада", "call", "ИП Корнеев", "Алексей Корнеев", "+79161230002", ""),
-        ("Выставка «Упаковка-2026»: визитка", "exhibition", "АО «Полимер-Трейд»", "Ирина Лаптева", "", "laptev@polimer.example"),
+        (
+            "Выставка «Упаковка-2026»: визитка",
+            "exhibition",
+            "АО «Полимер-Трейд»",
+            "Ирина Лаптева",
+            "",
+            "laptev@polimer.example",
+        ),
         ("Письмо: нужна доставка паллет", "email", "", "Дмитрий Орлов", "", "orlov@mail.example"),
         ("Повторный запрос от клиента", "call", counterparties[0].name if counterparties else "", "", "", ""),
     ]
