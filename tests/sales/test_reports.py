@@ -61,7 +61,7 @@ def data(demo_company, person):  # type: ignore[no-untyped-def]
     try:
         clock.freeze(T0)
         d1, d2, d3 = deal("1000", sales1), deal("2000", sales1, "2026-04-15"), deal("500", sales2)
-        d4, d5 = deal("3000", sales2, "2026-04-20"), deal("4000", sales1)
+        _d4, d5 = deal("3000", sales2, "2026-04-20"), deal("4000", sales1)
         move(d1, "b", at(2))
         move(d1, "won", at(5))
         move(d2, "b", at(4))
