@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from potok.access.models import Action
 from potok.access.selectors import require
@@ -316,7 +316,7 @@ def _duplicates(user: Any, values: dict[str, Any], exclude_id: int | None = None
 @router.post("counterparties", response={201: CounterpartyOut}, summary="Create a counterparty")
 def counterparty_create(request: HttpRequest, payload: CounterpartyIn) -> Any:
     require(request.user, "counterparty", Action.CREATE)
-    return 201, services.counterparty_create(actor=request.user, fields=_people(payload.dict()))
+    return Status(201, services.counterparty_create(actor=request.user, fields=_people(payload.dict())))
 
 
 @router.get("counterparties/{counterparty_id}", response=CounterpartyOut, summary="One counterparty")
@@ -337,7 +337,7 @@ def counterparty_update(request: HttpRequest, counterparty_id: int, payload: Cou
 def counterparty_delete(request: HttpRequest, counterparty_id: int, version: int | None = None) -> Any:
     counterparty = selectors.counterparty_get(request.user, counterparty_id, Action.DELETE)
     services.counterparty_delete(actor=request.user, counterparty=counterparty, expected_version=version)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
@@ -418,7 +418,7 @@ def contact_export(
 def contact_create(request: HttpRequest, payload: ContactIn) -> Any:
     data = payload.dict()
     counterparty = _counterparty_for_child(request.user, "contact", data.pop("counterparty_id"))
-    return 201, services.contact_create(actor=request.user, counterparty=counterparty, fields=data)
+    return Status(201, services.contact_create(actor=request.user, counterparty=counterparty, fields=data))
 
 
 @router.get("contacts/{contact_id}", response=ContactOut, summary="One contact")
@@ -443,7 +443,7 @@ def contact_update(request: HttpRequest, contact_id: int, payload: ContactPatch)
 def contact_delete(request: HttpRequest, contact_id: int, version: int | None = None) -> Any:
     contact = selectors.contact_get(request.user, contact_id, Action.DELETE)
     services.contact_delete(actor=request.user, contact=contact, expected_version=version)
-    return 204, None
+    return Status(204, None)
 
 
 def _participants(data: dict[str, Any], counterparty_id: int) -> dict[str, Any]:
@@ -498,7 +498,9 @@ def interaction_create(request: HttpRequest, payload: InteractionIn) -> Any:
     if data.get("occurred_at") is None:
         data.pop("occurred_at")
     fields = _participants(data, counterparty.pk)
-    return 201, services.interaction_create(actor=request.user, counterparty=counterparty, fields=fields)
+    return Status(
+        201, services.interaction_create(actor=request.user, counterparty=counterparty, fields=fields)
+    )
 
 
 @router.get("interactions/{interaction_id}", response=InteractionOut, summary="One interaction")
@@ -520,4 +522,4 @@ def interaction_update(request: HttpRequest, interaction_id: int, payload: Inter
 def interaction_delete(request: HttpRequest, interaction_id: int, version: int | None = None) -> Any:
     interaction = selectors.interaction_get(request.user, interaction_id, Action.DELETE)
     services.interaction_delete(actor=request.user, interaction=interaction, expected_version=version)
-    return 204, None
+    return Status(204, None)

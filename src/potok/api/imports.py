@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from potok.api.pagination import PageOut, page_of
@@ -63,10 +63,6 @@ class MappingIn(Schema):
     mapping: dict[str, str]
 
 
-class PreviewIn(Schema):
-    mapping: dict[str, str] | None = None
-
-
 @router.post("imports", response={201: ImportOut}, summary="Upload a CSV or XLSX file to import")
 def import_upload(
     request: HttpRequest,
@@ -89,7 +85,7 @@ def import_upload(
         encoding=encoding,
         delimiter=delimiter,
     )
-    return 201, job
+    return Status(201, job)
 
 
 @router.get("imports", response=PageOut[ImportOut], summary="The caller's imports, newest first")
@@ -111,10 +107,10 @@ def import_mapping(request: HttpRequest, job_id: int, payload: MappingIn) -> Any
 @router.post(
     "imports/{job_id}/preview", response=ImportOut, summary="Prepare the preview (in the background)"
 )
-def import_preview(request: HttpRequest, job_id: int, payload: PreviewIn | None = None) -> Any:
+def import_preview(request: HttpRequest, job_id: int) -> Any:
+    """Uses the mapping set with PUT imports/{id}/mapping (or the one suggested at upload)."""
     job = selectors.job_get(request.user, job_id)
-    mapping = payload.mapping if payload is not None else None
-    return services.import_preview(actor=request.user, job=job, mapping=mapping)
+    return services.import_preview(actor=request.user, job=job)
 
 
 @router.get(
