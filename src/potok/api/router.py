@@ -76,8 +76,8 @@ def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     return api.create_response(request, error_body(str(error)), status=error.status_code)
 
 
-from potok.api import calendars, clients, documents, imports, notifications, organisation  # noqa: E402
+from potok.api import calendars, clients, documents, imports, notifications, organisation, sales  # noqa: E402
 
 # One router per domain, so that each grows without touching the others.
-for module in (organisation, clients, documents, imports, calendars, notifications):
+for module in (organisation, clients, documents, imports, calendars, notifications, sales):
     api.add_router("/", module.router)
