@@ -198,3 +198,16 @@ def may_create_child(user: Any, entity_type: str, counterparty: Counterparty) ->
     if condition is None:
         return False
     return visible_records(user, "counterparty").filter(condition, pk=counterparty.pk).exists()
+
+
+def tags(limit: int = 100) -> list[str]:
+    """Tags in use (for the list filter), from a bounded sample of tagged counterparties."""
+    found: dict[str, str] = {}
+    for row in (
+        Counterparty.objects.filter(deleted_at__isnull=True)
+        .exclude(tag_keys="")
+        .values_list("tags", flat=True)[:2000]
+    ):
+        for tag in row or []:
+            found.setdefault(tag.lower(), tag)
+    return sorted(found.values(), key=str.lower)[:limit]
