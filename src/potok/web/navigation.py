@@ -26,6 +26,9 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "web:home", "house"),
+    NavItem(_("Counterparties"), "web:counterparty_list", "building", entity_type="counterparty"),
+    NavItem(_("Contacts"), "web:contact_list", "person-lines-fill", entity_type="contact"),
+    NavItem(_("Interactions"), "web:interaction_list", "chat-dots", entity_type="interaction"),
     NavItem(_("Users"), "web:user_list", "people", entity_type="user", group="organisation"),
     NavItem(
         _("Departments"), "web:department_list", "diagram-3", entity_type="department", group="organisation"
@@ -36,6 +39,7 @@ NAV_ITEMS: list[NavItem] = [
         _("Calendars"), "web:calendar_list", "calendar3", entity_type="business_calendar", group="settings"
     ),
     NavItem(_("Webhooks and email"), "web:webhook_list", "broadcast", admin_only=True, group="settings"),
+    NavItem(_("Import"), "web:import_list", "upload", admin_only=True, group="settings"),
 ]
 
 GROUP_LABELS = {"work": _("Work"), "organisation": _("Organisation"), "settings": _("Settings")}
