@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "potok.documents",
     "potok.imports",
     "potok.sales",
+    "potok.processes",
     "potok.web",
     "potok.api",
 ]

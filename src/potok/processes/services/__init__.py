@@ -1,0 +1,1 @@
+"""Writes of the process layer, one module per use case."""

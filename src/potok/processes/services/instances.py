@@ -1,0 +1,199 @@
+"""Starting instances and moving them on: every call is one transaction, retried on a concurrent change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from django.db import transaction
+
+from potok.audit.services import audit_record
+from potok.core import clock
+from potok.core.errors import Conflict, NotFound, ValidationFailed
+from potok.engine.errors import ConcurrentModification, EngineError, InvalidTransition
+from potok.engine.errors import NotFound as EngineNotFound
+from potok.processes.models import OperationLog, ProcessInstance
+from potok.processes.runtime import engine
+
+T = TypeVar("T")
+RETRIES = 5
+
+
+def in_transaction_with_retry(operation: Callable[[], T]) -> T:
+    """Run an engine operation in its own transaction; retry when another one changed the instance."""
+    for attempt in range(RETRIES):
+        try:
+            with transaction.atomic():
+                return operation()
+        except ConcurrentModification:
+            if attempt == RETRIES - 1:
+                raise Conflict("The process changed meanwhile; try again.") from None
+    raise AssertionError("unreachable")
+
+
+def process_start(
+    *,
+    actor: Any,
+    process_key: str,
+    variables: Mapping[str, Any] | None = None,
+    business_key: str | None = None,
+    entity_type: str = "",
+    record_id: int | None = None,
+    version_key: str | None = None,
+    reason: str = "",
+) -> ProcessInstance:
+    """Start the latest published (or the pinned) version of a process for a record."""
+
+    def start() -> ProcessInstance:
+        current = engine()
+        process = current.definitions.get(process_key, version_key) if current.definitions else None
+        if process is None:
+            raise ValidationFailed({"process": f"The process {process_key!r} has no published version."})
+        try:
+            instance = current.start(process, dict(variables or {}), business_key=business_key)
+        except EngineError as error:
+            if isinstance(error, ConcurrentModification):
+                raise
+            raise ValidationFailed({"process": str(error)}) from error
+        ProcessInstance.objects.filter(pk=instance.id).update(
+            entity_type=entity_type,
+            record_id=record_id,
+            started_by=actor if getattr(actor, "pk", None) else None,
+            start_reason=reason[:200],
+        )
+        if entity_type and record_id is not None:
+            audit_record(
+                actor=actor,
+                entity_type=entity_type,
+                record_id=record_id,
+                action="process_started",
+                changes={"process": (None, f"{process.name or process_key} ({instance.id[:8]})")},
+                message=reason,
+            )
+        return ProcessInstance.objects.get(pk=instance.id)
+
+    return in_transaction_with_retry(start)
+
+
+def task_complete_in_engine(*, actor: Any, task_id: str, data: Mapping[str, Any] | None = None) -> None:
+    """The engine's part of completing a task; the tasks layer checks rights and required objects first."""
+    username = getattr(actor, "username", None)
+
+    def complete() -> None:
+        try:
+            engine().complete_task(task_id, dict(data or {}), actor=username)
+        except EngineNotFound as error:
+            raise NotFound(str(error)) from error
+        except InvalidTransition as error:
+            raise Conflict(f"The task is no longer open: {error}") from error
+
+    in_transaction_with_retry(complete)
+
+
+def _operation(
+    actor: Any, instance_id: str, name: str, details: Mapping[str, Any], run: Callable[[], Any]
+) -> ProcessInstance:
+    def apply() -> ProcessInstance:
+        if not ProcessInstance.objects.filter(pk=instance_id).exists():
+            raise NotFound(f"process instance {instance_id}")
+        try:
+            run()
+        except EngineNotFound as error:
+            raise NotFound(str(error)) from error
+        except (InvalidTransition, EngineError) as error:
+            if isinstance(error, ConcurrentModification):
+                raise
+            raise ValidationFailed({"operation": str(error)}) from error
+        instance = ProcessInstance.objects.get(pk=instance_id)
+        OperationLog.objects.create(
+            instance=instance,
+            operation=name,
+            occurred_at=clock.now(),
+            actor=actor if getattr(actor, "pk", None) else None,
+            details=dict(details),
+        )
+        audit_record(
+            actor=actor,
+            entity_type="process_instance",
+            record_id=0,
+            action=name,
+            message=f"{instance.process_id} {instance_id}",
+            changes={k: (None, v) for k, v in details.items()},
+        )
+        return instance
+
+    return in_transaction_with_retry(apply)
+
+
+def instance_suspend(*, actor: Any, instance_id: str) -> ProcessInstance:
+    return _operation(actor, instance_id, "suspend", {}, lambda: engine().suspend(instance_id))
+
+
+def instance_resume(*, actor: Any, instance_id: str) -> ProcessInstance:
+    return _operation(actor, instance_id, "resume", {}, lambda: engine().resume(instance_id))
+
+
+def instance_cancel(*, actor: Any, instance_id: str, reason: str = "") -> ProcessInstance:
+    return _operation(actor, instance_id, "cancel", {"reason": reason}, lambda: engine().cancel(instance_id))
+
+
+def instance_set_variables(*, actor: Any, instance_id: str, variables: Mapping[str, Any]) -> ProcessInstance:
+    return _operation(
+        actor,
+        instance_id,
+        "set_variables",
+        {"variables": sorted(variables)},
+        lambda: engine().set_variables(instance_id, variables),
+    )
+
+
+def instance_skip_node(*, actor: Any, instance_id: str, node_id: str) -> ProcessInstance:
+    username = getattr(actor, "username", None)
+    return _operation(
+        actor,
+        instance_id,
+        "skip_node",
+        {"node": node_id},
+        lambda: engine().skip_node(instance_id, node_id, actor=username),
+    )
+
+
+def instance_move_token(
+    *, actor: Any, instance_id: str, from_node_id: str, to_node_id: str
+) -> ProcessInstance:
+    return _operation(
+        actor,
+        instance_id,
+        "move_token",
+        {"from": from_node_id, "to": to_node_id},
+        lambda: engine().move_token(instance_id, from_node_id, to_node_id),
+    )
+
+
+def incident_retry(*, actor: Any, incident_id: str) -> ProcessInstance:
+    from potok.processes.models import Incident
+
+    incident = Incident.objects.filter(pk=incident_id).first()
+    if incident is None:
+        raise NotFound(f"incident {incident_id}")
+    return _operation(
+        actor,
+        incident.instance_id,
+        "retry_incident",
+        {"incident": incident_id},
+        lambda: engine().retry_incident(incident_id),
+    )
+
+
+def message_correlate(
+    *, actor: Any, name: str, correlation_key: str | None, payload: Mapping[str, Any]
+) -> list[str]:
+    def run() -> list[str]:
+        result = engine().correlate_message(name, correlation_key, dict(payload))
+        return [result.id] if hasattr(result, "id") else list(result or [])
+
+    return in_transaction_with_retry(run)
+
+
+def signal_broadcast(*, actor: Any, name: str, payload: Mapping[str, Any]) -> list[str]:
+    return in_transaction_with_retry(lambda: engine().broadcast_signal(name, dict(payload)))
