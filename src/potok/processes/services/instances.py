@@ -187,10 +187,15 @@ def incident_retry(*, actor: Any, incident_id: str) -> ProcessInstance:
 
 def message_correlate(
     *, actor: Any, name: str, correlation_key: str | None, payload: Mapping[str, Any]
-) -> list[str]:
-    def run() -> list[str]:
-        result = engine().correlate_message(name, correlation_key, dict(payload))
-        return [result.id] if hasattr(result, "id") else list(result or [])
+) -> str:
+    """Deliver a message; returns the id of the instance that received (or was started by) it."""
+    from potok.engine.errors import MessageNotCorrelated
+
+    def run() -> str:
+        try:
+            return engine().correlate_message(name, correlation_key, dict(payload)).id
+        except MessageNotCorrelated as error:
+            raise NotFound(str(error)) from error
 
     return in_transaction_with_retry(run)
 
