@@ -95,7 +95,16 @@ def run_seed_demo(args: argparse.Namespace) -> int:
 
 
 def run_worker(args: argparse.Namespace) -> int:
-    call_command("db_worker", interval=args.interval, queue_name="*", startup_delay=False, verbosity=0)
+    from potok.cli.worker import PotokWorker
+
+    worker = PotokWorker(interval=args.interval)
+    if args.once:
+        from potok.core import periodic
+
+        done = worker.run_once() + periodic.run_all_now()
+        print(f"worker: {done} items of work done")
+        return 0
+    worker.run()
     return 0
 
 

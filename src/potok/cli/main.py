@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="run a background worker")
     worker.add_argument("--interval", type=float, default=0.2, help="seconds between polls when idle")
+    worker.add_argument("--once", action="store_true", help="do all work that is due now, then exit")
 
     commands.add_parser("migrate", help="create or upgrade the database")
 

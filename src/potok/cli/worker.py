@@ -1,0 +1,65 @@
+"""The background worker: Django tasks from the database queue, then Potok's periodic work.
+
+Nothing a worker does depends on the worker surviving: tasks that it had claimed when it was killed
+are found again by the periodic sweepers (timers by their lease, events by their outbox row,
+deliveries by their lease), so a SIGKILL only delays work, it never loses it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import time
+from types import FrameType
+
+from django.db import close_old_connections
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
+from django_tasks_db.management.commands.db_worker import Worker
+
+from potok.core import periodic
+
+logger = logging.getLogger(__name__)
+
+
+class PotokWorker:
+    def __init__(self, *, interval: float) -> None:
+        self.interval = interval
+        self.worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
+        self.running = True
+
+    def stop(self, signum: int, frame: FrameType | None) -> None:
+        if not self.running:
+            raise SystemExit(1)
+        self.running = False
+
+    def tasks_worker(self) -> Worker:
+        return Worker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+            startup_delay=False,
+            max_tasks=100,
+            worker_id=self.worker_id,
+            excluded_queue_names=[],
+        )
+
+    def run_once(self) -> int:
+        """One round: queued tasks, then due periodic work. Returns the work done."""
+        close_old_connections()
+        worker = self.tasks_worker()
+        worker.run()
+        done = worker._run_tasks
+        done += periodic.run_due()
+        return done
+
+    def run(self) -> None:
+        signal.signal(signal.SIGINT, self.stop)
+        signal.signal(signal.SIGTERM, self.stop)
+        logger.info("worker %s started", self.worker_id)
+        while self.running:
+            if not self.run_once() and self.running:
+                time.sleep(self.interval)
+        logger.info("worker %s stopped", self.worker_id)
