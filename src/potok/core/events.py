@@ -86,7 +86,7 @@ def _notify_after_commit(event_id: int) -> None:
     if batch is None or not alive:
         batch = _Batch()
         batch.ids.append(event_id)
-        connection._potok_event_batch = batch  # type: ignore[attr-defined]
+        connection._potok_event_batch = batch
         transaction.on_commit(batch.deliver)
     else:
         batch.ids.append(event_id)
