@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("potok.web.routes.imports")),
     path("", include("potok.web.routes.calendars")),
     path("", include("potok.web.routes.notifications")),
+    path("", include("potok.web.routes.sales")),
 ]
