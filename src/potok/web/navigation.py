@@ -29,6 +29,10 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Counterparties"), "web:counterparty_list", "building", entity_type="counterparty"),
     NavItem(_("Contacts"), "web:contact_list", "person-lines-fill", entity_type="contact"),
     NavItem(_("Interactions"), "web:interaction_list", "chat-dots", entity_type="interaction"),
+    NavItem(_("Deals"), "web:sales_board_home", "kanban", entity_type="deal"),
+    NavItem(_("Leads"), "web:sales_lead_list", "funnel", entity_type="lead"),
+    NavItem(_("Products and services"), "web:sales_product_list", "box-seam", entity_type="product"),
+    NavItem(_("Sales reports"), "web:sales_reports", "bar-chart-line", entity_type="deal"),
     NavItem(_("Users"), "web:user_list", "people", entity_type="user", group="organisation"),
     NavItem(
         _("Departments"), "web:department_list", "diagram-3", entity_type="department", group="organisation"
@@ -40,6 +44,7 @@ NAV_ITEMS: list[NavItem] = [
     ),
     NavItem(_("Webhooks and email"), "web:webhook_list", "broadcast", admin_only=True, group="settings"),
     NavItem(_("Import"), "web:import_list", "upload", admin_only=True, group="settings"),
+    NavItem(_("Sales settings"), "web:sales_settings", "sliders", admin_only=True, group="settings"),
 ]
 
 GROUP_LABELS = {"work": _("Work"), "organisation": _("Organisation"), "settings": _("Settings")}
