@@ -13,6 +13,8 @@ from potok.access.models import SCOPE_ORDER, AccessRule, Action, RecordGrant, Sc
 from potok.core.errors import NotFound, PermissionDenied
 
 M = TypeVar("M", bound=Model)
+# Record grants name records by an integer id; entities keyed otherwise get no grants.
+INTEGER_KEYS = {"AutoField", "BigAutoField", "IntegerField", "BigIntegerField"}
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,8 @@ def visible_records(user: Any, entity_type: str, action: str = Action.READ) -> Q
     if scope == Scope.ALL:
         return queryset
     condition = scope_condition(user, entity, scope)
-    if action == Action.READ and getattr(user, "is_authenticated", False):
+    integer_keys = entity.model._meta.pk.get_internal_type() in INTEGER_KEYS
+    if action == Action.READ and integer_keys and getattr(user, "is_authenticated", False):
         granted = RecordGrant.objects.filter(user=user, entity_type=entity_type).values("record_id")
         grant_condition = Q(pk__in=granted)
         condition = grant_condition if condition is None else condition | grant_condition
