@@ -224,7 +224,7 @@ def delivery_resend(*, actor: Any, delivery: Delivery) -> Delivery:
     )
     endpoints = [delivery.endpoint_id] if delivery.endpoint_id else []
     transaction.on_commit(
-        lambda: queue_sending(emails=emails, endpoints=endpoints, digests=digests),  # type: ignore[arg-type]
+        lambda: queue_sending(emails=emails, endpoints=endpoints, digests=digests),
         robust=True,
     )
     return delivery

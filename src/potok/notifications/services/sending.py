@@ -75,7 +75,9 @@ def tell_administrators(dead: list[Delivery]) -> None:
     from potok.notifications.selectors import administrators
     from potok.notifications.services.notify import notify
 
-    relevant = [d for d in dead if not (d.notification_id and d.notification.kind == kinds.DELIVERY_FAILED)]
+    relevant = [
+        d for d in dead if not (d.notification is not None and d.notification.kind == kinds.DELIVERY_FAILED)
+    ]
     if not relevant:
         return
     notify(
