@@ -76,8 +76,17 @@ def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     return api.create_response(request, error_body(str(error)), status=error.status_code)
 
 
-from potok.api import calendars, clients, documents, imports, notifications, organisation, sales  # noqa: E402
+from potok.api import (  # noqa: E402
+    calendars,
+    clients,
+    documents,
+    imports,
+    notifications,
+    organisation,
+    processes,
+    sales,
+)
 
 # One router per domain, so that each grows without touching the others.
-for module in (organisation, clients, documents, imports, calendars, notifications, sales):
+for module in (organisation, clients, documents, imports, calendars, notifications, sales, processes):
     api.add_router("/", module.router)

@@ -12,3 +12,13 @@ class ProcessesConfig(AppConfig):
         from potok.processes.jobs import fire_due_jobs
 
         periodic.register("processes.fire_due_jobs", fire_due_jobs, every=0.5)
+
+        from potok.access import registry
+        from potok.processes.models import ProcessInstance
+
+        registry.register(
+            registry.EntityType(
+                code="process_instance", label=_("Process instances"), model=ProcessInstance,
+                owner_fields=("started_by",), listed=False,
+            )
+        )

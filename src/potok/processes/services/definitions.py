@@ -30,8 +30,10 @@ def read_checked(data: bytes, *, source_name: str) -> Definitions:
 
 
 def problems_of(definitions: Definitions) -> list[dict[str, Any]]:
+    """Every problem of the model, errors and warnings, each naming its element."""
     return [
-        {"element_id": problem.element_id, "message": problem.message, "line": getattr(problem, "line", None)}
+        {"element_id": problem.element_id, "message": problem.message, "line": problem.line,
+         "severity": problem.severity}
         for problem in validate_definitions(definitions)
     ]
 
@@ -83,7 +85,7 @@ def process_version_publish(*, actor: Any, version: ProcessVersion) -> ProcessVe
     if version.status == VersionStatus.PUBLISHED:
         raise ValidationFailed({"version": f"Version {version.number} is published already."})
     definitions = read_checked(version.bpmn_xml.encode(), source_name=f"{version.definition.key}.bpmn")
-    problems = problems_of(definitions)
+    problems = [problem for problem in problems_of(definitions) if problem["severity"] == "error"]
     if problems:
         raise ValidationFailed(
             {"bpmn": [f"{p['element_id'] or 'process'}: {p['message']}" for p in problems]}
