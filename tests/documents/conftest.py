@@ -7,8 +7,31 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from potok.documents.models import Document, DocumentType
+
+
+@pytest.fixture(scope="package")
+def _demo_for_the_package(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The demo company built once for the document tests (each test still rolls its own changes back),
+    and removed when they are done so other packages start from an empty database."""
+    from potok.demo.company import build_demo_company, demo_company_exists
+
+    with django_db_blocker.unblock():
+        if not demo_company_exists():
+            build_demo_company(seed=2026)
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def demo_company(_demo_for_the_package, db):  # type: ignore[no-untyped-def]
+    from potok.demo.company import build_demo_company, demo_company_exists
+
+    if not demo_company_exists():  # a transactional test before this one emptied the database
+        build_demo_company(seed=2026)
 
 
 @pytest.fixture

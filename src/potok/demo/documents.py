@@ -19,7 +19,7 @@ from potok.documents.services import (
     field_create,
 )
 
-COMPLAINT_STATUSES = [
+COMPLAINT_STATUSES: list[dict[str, Any]] = [
     {
         "code": "registered",
         "label_ru": "Зарегистрирована",
@@ -45,7 +45,7 @@ COMPLAINT_STATUSES = [
     },
 ]
 
-ACT_STATUSES = [
+ACT_STATUSES: list[dict[str, Any]] = [
     {
         "code": "draft",
         "label_ru": "Черновик",

@@ -77,7 +77,7 @@ def reference_targets(
         if definition.field_type != FieldType.REFERENCE:
             continue
         stored = document_data.get(definition.code)
-        if stored in (None, ""):
+        if stored is None or stored == "":
             continue
         found.add((definition.code, str(definition.settings.get("target", "")), int(stored)))
     return found

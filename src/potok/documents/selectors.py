@@ -16,7 +16,7 @@ from potok.access.selectors import can, get_record, is_administrator, visible_re
 from potok.core.errors import NotFound, ValidationFailed
 from potok.documents import references
 from potok.documents.entities import CUSTOM_FIELD_ENTITIES, document_entity_code
-from potok.documents.fieldtypes import FieldValueError, kind_of
+from potok.documents.fieldtypes import FieldValueError, ValueContext, kind_of
 from potok.documents.fieldtypes.scalars import DateKind, parse_decimal
 from potok.documents.models import (
     Document,
@@ -32,6 +32,13 @@ from potok.documents.text import normalise, search_terms
 
 FILTER_PREFIX = "f."
 FILTER_OPERATORS = ("eq", "gte", "lte")
+# Orders of document lists (web and API); the last key is unique, as keyset pages need.
+DOCUMENT_SORTS: dict[str, tuple[str, ...]] = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "number": ("number", "id"),
+    "changed": ("-updated_at", "-id"),
+}
 
 
 # --- types, fields, statuses -----------------------------------------------------------------------
@@ -189,15 +196,15 @@ def parse_filters(params: Mapping[str, Any]) -> list[FieldFilter]:
 
 
 def _filter_value(definition: FieldDefinition, raw: str) -> Any:
-    column = kind_of(definition).index_column
+    kind = kind_of(definition)
+    column = kind.index_column
+    context = ValueContext(actor=None, owner_code="")
     if definition.field_type == FieldType.CHOICE:
-        return (
-            kind_of(definition).clean(definition, raw, None)
-            if not definition.settings.get("multiple")
-            else (kind_of(definition).clean(definition, [raw], None)[0])
-        )
+        if definition.settings.get("multiple"):
+            return kind.clean(definition, [raw], context)[0]
+        return kind.clean(definition, raw, context)
     if definition.field_type == FieldType.BOOLEAN:
-        return 1 if kind_of(definition).clean(definition, raw, None) else 0
+        return 1 if kind.clean(definition, raw, context) else 0
     if definition.field_type == FieldType.REFERENCE:
         return kind_of(definition).parse_id(raw)  # type: ignore[attr-defined]
     if column == "value_number":
@@ -277,7 +284,7 @@ def reference_labels_for(
     for definition in reference_fields:
         for values in rows:
             stored = values.get(definition.code)
-            if stored not in (None, ""):
+            if stored is not None and stored != "":
                 by_target[str(definition.settings.get("target", ""))].add(int(stored))
     names = {target: references.reference_labels(target, ids) for target, ids in by_target.items()}
     return {d.code: names.get(str(d.settings.get("target", "")), {}) for d in reference_fields}

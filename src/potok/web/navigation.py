@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from potok.access.selectors import can, is_administrator
+from potok.web.views.documents.navigation import document_items
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Webhooks and email"), "web:webhook_list", "broadcast", admin_only=True, group="settings"),
     NavItem(_("Import"), "web:import_list", "upload", admin_only=True, group="settings"),
     NavItem(_("Sales settings"), "web:sales_settings", "sliders", admin_only=True, group="settings"),
+    NavItem(_("Document types"), "web:document_type_list", "ui-checks-grid", admin_only=True, group="settings"),
 ]
 
 GROUP_LABELS = {"work": _("Work"), "organisation": _("Organisation"), "settings": _("Settings")}
@@ -70,4 +72,6 @@ def visible_items(user: Any) -> list[dict[str, Any]]:
                 "group_label": GROUP_LABELS.get(item.group, item.group),
             }
         )
+    # Document types are data: their entries are computed per user and shown right after Home.
+    items[1:1] = document_items(user)
     return items

@@ -43,6 +43,7 @@ def _owner_of(definition: FieldDefinition) -> FieldOwner:
 
 
 def _audit(actor: Any, owner: FieldOwner, action: str, changes: Mapping[str, tuple[Any, Any]]) -> None:
+    record_id: Any
     if isinstance(owner, DocumentType):
         entity_type, record_id = "document_type", owner.pk
     else:

@@ -61,7 +61,7 @@ def store_upload(
         uploaded_at=clock.now(),
     )
     stored.file.save(stored.token, source, save=False)
-    written.names.append(stored.file.name)
+    written.names.append(str(stored.file.name))
     stored.save()
     return {
         "id": stored.pk,
@@ -74,7 +74,7 @@ def store_upload(
 def discard_files(file_ids: list[int]) -> None:
     """Forget the files; their bytes are removed from storage once the transaction commits."""
     files = list(StoredFile.objects.filter(pk__in=file_ids))
-    names = [stored.file.name for stored in files]
+    names = [str(stored.file.name) for stored in files]
     StoredFile.objects.filter(pk__in=[stored.pk for stored in files]).delete()
 
     def remove() -> None:

@@ -161,7 +161,7 @@ def document_type_update(
     number_digits: int = UNSET,
 ) -> DocumentType:
     """Rename or renumber a type; its code never changes. New numbering applies to new documents only."""
-    given = {
+    given: dict[str, Any] = {
         key: value
         for key, value in {
             "name_ru": name_ru,
@@ -316,7 +316,7 @@ def document_status_update(
 ) -> DocumentStatus:
     """Relabel a status or change where it leads; its code never changes (documents hold it)."""
     document_type = status.document_type
-    new = {
+    new: dict[str, Any] = {
         "label_ru": status.label_ru if label_ru is UNSET else label_ru.strip(),
         "label_en": status.label_en if label_en is UNSET else (label_en or label_ru or "").strip(),
         "is_initial": status.is_initial if is_initial is UNSET else bool(is_initial),
