@@ -28,6 +28,17 @@ def inn12(seed: int) -> str:
     return body + str(second)
 
 
+@pytest.fixture(autouse=True)
+def own_merge_hooks_only():  # type: ignore[no-untyped-def]
+    """The client-base tests test the merge itself; other apps test their own MERGE_HOOKS."""
+    from potok.clients import MERGE_HOOKS
+
+    saved = list(MERGE_HOOKS)
+    MERGE_HOOKS.clear()
+    yield
+    MERGE_HOOKS[:] = saved
+
+
 @pytest.fixture
 def make_counterparty():
     from potok.clients.services import counterparty_create

@@ -133,7 +133,7 @@ def similar_names(
             .filter(similarity__gte=TRIGRAM_SIMILARITY)
             .order_by("-similarity", "pk")[:limit]
         )
-        return [(row, float(row.similarity)) for row in rows]  # type: ignore[attr-defined]
+        return [(row, float(row.similarity)) for row in rows]
     words = sorted(normalized.split(), key=len, reverse=True)
     if not words or len(words[0]) < 3:
         prefilter = base.filter(name_normalized=normalized)

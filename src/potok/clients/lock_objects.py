@@ -10,12 +10,12 @@ from potok.clients.models import Contact, Counterparty, Interaction
 
 def counterparties_for_update(*ids: int) -> QuerySet[Counterparty]:
     # Locked in id order, so two merges of the same pair cannot deadlock.
-    return Counterparty.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return Counterparty.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
 
 
 def contact_for_update(pk: int) -> Contact:
-    return Contact.objects.select_for_update().get(pk=pk)
+    return Contact.objects.select_for_update(of=("self",)).get(pk=pk)
 
 
 def interaction_for_update(pk: int) -> Interaction:
-    return Interaction.objects.select_for_update().get(pk=pk)
+    return Interaction.objects.select_for_update(of=("self",)).get(pk=pk)

@@ -47,8 +47,9 @@ class Importable(Protocol):
     label: Any
     fields: list[ImportField]
 
-    def new_state(self, *, actor: Any) -> Any:
-        """Whatever the analysis carries from one batch to the next (keys seen earlier in the file)."""
+    def new_state(self, *, actor: Any, file_sha256: str, columns: dict[str, str]) -> Any:
+        """Whatever the analysis carries from one batch to the next (keys seen earlier in the file);
+        `columns` maps field names to the file's column titles, for messages."""
 
     def analyse(self, rows: list[SourceRow], state: Any) -> list[RowResult]:
         """What would happen to each row; writes nothing."""

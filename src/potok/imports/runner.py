@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol, TypeVar
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils.translation import gettext as _
 
 from potok.audit.services import audit_record
@@ -104,7 +104,7 @@ def analyse_job(job_id: int) -> None:
     try:
         table = read_table(job.file_name, bytes(job.content), encoding=job.encoding, delimiter=job.delimiter)
         rows = source_rows(job, table.rows)
-        state = importable.new_state(actor=job.created_by, file_sha256=job.file_sha256, columns=_columns(job))  # type: ignore[call-arg]
+        state = importable.new_state(actor=job.created_by, file_sha256=job.file_sha256, columns=_columns(job))
         ImportRow.objects.filter(job_id=job_id).delete()
         counts: Counter[str] = Counter()
         processed = 0
@@ -143,7 +143,8 @@ class ProgressChannel:
         self.job_id = job_id
         self.side: Any = None
         if connection.vendor == "postgresql":
-            self.side = type(connection)(dict(connection.settings_dict), alias="potok_import_progress")
+            wrapper = connections[DEFAULT_DB_ALIAS]
+            self.side = type(wrapper)(dict(wrapper.settings_dict), alias="potok_import_progress")
         self.table = connection.ops.quote_name(ImportJob._meta.db_table)
 
     def report(self, processed: int) -> None:
@@ -170,7 +171,7 @@ class ProgressChannel:
 def apply_job(job_id: int, *, channel: Channel | None = None) -> None:
     """Import a previewed file in one transaction; see the module's docstring for the policy."""
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
+        job = ImportJob.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=job_id)
         if job.status != JobStatus.QUEUED:
             return
         if job.cancel_requested:
@@ -188,17 +189,17 @@ def apply_job(job_id: int, *, channel: Channel | None = None) -> None:
                 job.file_name, bytes(job.content), encoding=job.encoding, delimiter=job.delimiter
             )
             rows = source_rows(job, table.rows)
-            state = importable.new_state(actor=actor, file_sha256=job.file_sha256, columns=_columns(job))  # type: ignore[call-arg]
+            state = importable.new_state(actor=actor, file_sha256=job.file_sha256, columns=_columns(job))
             results: list[RowResult] = []
-            for batch in chunks(rows):
-                results.extend(importable.analyse(batch, state))
+            for source_batch in chunks(rows):
+                results.extend(importable.analyse(source_batch, state))
             writable = [result for result in results if result.status in (RowStatus.CREATE, RowStatus.UPDATE)]
             processed = len(results) - len(writable)
-            for batch in chunks(writable):
+            for result_batch in chunks(writable):
                 if channel.cancel_requested():
                     raise ImportCancelled
-                importable.apply(batch, actor=actor)
-                processed += len(batch)
+                importable.apply(result_batch, actor=actor)
+                processed += len(result_batch)
                 channel.report(processed)
             if channel.cancel_requested():
                 raise ImportCancelled

@@ -13,7 +13,7 @@ INDEXES = [
 ]
 
 
-def create_indexes(apps, schema_editor):
+def create_indexes(apps, schema_editor):  # type: ignore[no-untyped-def]
     if schema_editor.connection.vendor != "postgresql":
         return
     for name, table, column in INDEXES:
@@ -22,7 +22,7 @@ def create_indexes(apps, schema_editor):
         )
 
 
-def drop_indexes(apps, schema_editor):
+def drop_indexes(apps, schema_editor):  # type: ignore[no-untyped-def]
     if schema_editor.connection.vendor != "postgresql":
         return
     for name, _table, _column in INDEXES:
