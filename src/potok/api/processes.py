@@ -163,7 +163,9 @@ def _definition(key: str) -> ProcessDefinition:
 
 
 def _version(key: str, number: int) -> ProcessVersion:
-    version = ProcessVersion.objects.select_related("definition").filter(definition__key=key, number=number).first()
+    version = (
+        ProcessVersion.objects.select_related("definition").filter(definition__key=key, number=number).first()
+    )
     if version is None:
         raise NotFound(f"process version {key} {number}")
     return version
@@ -176,18 +178,29 @@ def definitions(request: HttpRequest) -> Any:
 
 
 @router.post("process-definitions", response={201: UploadOut}, summary="Upload a BPMN file as drafts")
-def upload(request: HttpRequest, file: UploadedFile = File(...), publish: bool = Form(False)) -> Any:  # noqa: B008
+def upload(request: HttpRequest, file: File[UploadedFile], publish: Form[bool] = False) -> Any:
     require_admin(request)
     data = file.read(definition_services.MAX_BPMN_BYTES + 1)
     if publish:
-        versions = definition_services.process_publish_file(actor=request.user, data=data, source_name=file.name or "")
+        versions = definition_services.process_publish_file(
+            actor=request.user, data=data, source_name=file.name or ""
+        )
     else:
-        versions = definition_services.process_draft_save(actor=request.user, data=data, source_name=file.name or "")
-    return Status(201, {"versions": [{"process": v.definition.key, "number": v.number, "status": v.status} for v in versions]})
+        versions = definition_services.process_draft_save(
+            actor=request.user, data=data, source_name=file.name or ""
+        )
+    return Status(
+        201,
+        {
+            "versions": [
+                {"process": v.definition.key, "number": v.number, "status": v.status} for v in versions
+            ]
+        },
+    )
 
 
 @router.post("process-definitions/validate", response=ValidationOut, summary="Validate a BPMN file")
-def validate(request: HttpRequest, file: UploadedFile = File(...)) -> Any:  # noqa: B008
+def validate(request: HttpRequest, file: File[UploadedFile]) -> Any:
     require_admin(request)
     definitions_read = definition_services.read_checked(
         file.read(definition_services.MAX_BPMN_BYTES + 1), source_name=file.name or ""
@@ -196,7 +209,9 @@ def validate(request: HttpRequest, file: UploadedFile = File(...)) -> Any:  # no
     return {"valid": not any(p["severity"] == "error" for p in problems), "problems": problems}
 
 
-@router.get("process-definitions/{key}", response=DefinitionDetailOut, summary="One definition with its versions")
+@router.get(
+    "process-definitions/{key}", response=DefinitionDetailOut, summary="One definition with its versions"
+)
 def definition(request: HttpRequest, key: str) -> Any:
     require_admin(request)
     found = _definition(key)
@@ -215,7 +230,9 @@ def download(request: HttpRequest, key: str, number: int) -> HttpResponse:
     return response
 
 
-@router.post("process-definitions/{key}/versions/{number}/publish", response=VersionOut, summary="Publish a draft")
+@router.post(
+    "process-definitions/{key}/versions/{number}/publish", response=VersionOut, summary="Publish a draft"
+)
 def publish(request: HttpRequest, key: str, number: int) -> Any:
     require_admin(request)
     return definition_services.process_version_publish(actor=request.user, version=_version(key, number))
@@ -227,7 +244,9 @@ def diff(request: HttpRequest, key: str, old: int, new: int) -> Any:
     return selectors.version_diff(_version(key, old), _version(key, new))
 
 
-@router.get("process-instances", response=PageOut[InstanceOut], summary="Process instances the caller may see")
+@router.get(
+    "process-instances", response=PageOut[InstanceOut], summary="Process instances the caller may see"
+)
 def instances(
     request: HttpRequest,
     process: str | None = None,
@@ -263,17 +282,33 @@ def start(request: HttpRequest, payload: StartIn) -> Any:
     require_admin(request)
     version_key = f"{payload.process}:{payload.version}" if payload.version else None
     instance = instance_services.process_start(
-        actor=request.user, process_key=payload.process, variables=payload.variables,
-        business_key=payload.business_key, entity_type=payload.entity_type, record_id=payload.record_id,
-        version_key=version_key, reason="API",
+        actor=request.user,
+        process_key=payload.process,
+        variables=payload.variables,
+        business_key=payload.business_key,
+        entity_type=payload.entity_type,
+        record_id=payload.record_id,
+        version_key=version_key,
+        reason="API",
     )
     return Status(201, instance)
 
 
 def _detail(instance: Any) -> dict[str, Any]:
     return {
-        **{name: getattr(instance, name) for name in ("id", "process_id", "state", "business_key", "started_at",
-                                                       "ended_at", "entity_type", "record_id")},
+        **{
+            name: getattr(instance, name)
+            for name in (
+                "id",
+                "process_id",
+                "state",
+                "business_key",
+                "started_at",
+                "ended_at",
+                "entity_type",
+                "record_id",
+            )
+        },
         "version.number": instance.version.number,
         "variables": instance.variables,
         "diagram": selectors.diagram_state(instance).as_dict(),
@@ -283,7 +318,9 @@ def _detail(instance: Any) -> dict[str, Any]:
     }
 
 
-@router.get("process-instances/{instance_id}", response=InstanceDetailOut, summary="One instance with its state")
+@router.get(
+    "process-instances/{instance_id}", response=InstanceDetailOut, summary="One instance with its state"
+)
 def instance(request: HttpRequest, instance_id: str) -> Any:
     return _detail(selectors.get_visible_instance(request.user, instance_id))
 
@@ -296,45 +333,77 @@ def _operate(request: HttpRequest, instance_id: str, run: Any) -> Any:
 
 @router.post("process-instances/{instance_id}/suspend", response=InstanceDetailOut, summary="Suspend")
 def suspend(request: HttpRequest, instance_id: str) -> Any:
-    return _operate(request, instance_id,
-                    lambda: instance_services.instance_suspend(actor=request.user, instance_id=instance_id))
+    return _operate(
+        request,
+        instance_id,
+        lambda: instance_services.instance_suspend(actor=request.user, instance_id=instance_id),
+    )
 
 
 @router.post("process-instances/{instance_id}/resume", response=InstanceDetailOut, summary="Resume")
 def resume(request: HttpRequest, instance_id: str) -> Any:
-    return _operate(request, instance_id,
-                    lambda: instance_services.instance_resume(actor=request.user, instance_id=instance_id))
+    return _operate(
+        request,
+        instance_id,
+        lambda: instance_services.instance_resume(actor=request.user, instance_id=instance_id),
+    )
 
 
 @router.post("process-instances/{instance_id}/cancel", response=InstanceDetailOut, summary="Cancel")
 def cancel(request: HttpRequest, instance_id: str, payload: CancelIn) -> Any:
-    return _operate(request, instance_id, lambda: instance_services.instance_cancel(
-        actor=request.user, instance_id=instance_id, reason=payload.reason))
+    return _operate(
+        request,
+        instance_id,
+        lambda: instance_services.instance_cancel(
+            actor=request.user, instance_id=instance_id, reason=payload.reason
+        ),
+    )
 
 
 @router.post("process-instances/{instance_id}/variables", response=InstanceDetailOut, summary="Set variables")
 def set_variables(request: HttpRequest, instance_id: str, payload: VariablesIn) -> Any:
-    return _operate(request, instance_id, lambda: instance_services.instance_set_variables(
-        actor=request.user, instance_id=instance_id, variables=payload.variables))
+    return _operate(
+        request,
+        instance_id,
+        lambda: instance_services.instance_set_variables(
+            actor=request.user, instance_id=instance_id, variables=payload.variables
+        ),
+    )
 
 
-@router.post("process-instances/{instance_id}/skip", response=InstanceDetailOut, summary="Skip a waiting node")
+@router.post(
+    "process-instances/{instance_id}/skip", response=InstanceDetailOut, summary="Skip a waiting node"
+)
 def skip(request: HttpRequest, instance_id: str, payload: NodeIn) -> Any:
-    return _operate(request, instance_id, lambda: instance_services.instance_skip_node(
-        actor=request.user, instance_id=instance_id, node_id=payload.node_id))
+    return _operate(
+        request,
+        instance_id,
+        lambda: instance_services.instance_skip_node(
+            actor=request.user, instance_id=instance_id, node_id=payload.node_id
+        ),
+    )
 
 
 @router.post("process-instances/{instance_id}/move", response=InstanceDetailOut, summary="Move a token")
 def move(request: HttpRequest, instance_id: str, payload: MoveIn) -> Any:
-    return _operate(request, instance_id, lambda: instance_services.instance_move_token(
-        actor=request.user, instance_id=instance_id, from_node_id=payload.from_node_id,
-        to_node_id=payload.to_node_id))
+    return _operate(
+        request,
+        instance_id,
+        lambda: instance_services.instance_move_token(
+            actor=request.user,
+            instance_id=instance_id,
+            from_node_id=payload.from_node_id,
+            to_node_id=payload.to_node_id,
+        ),
+    )
 
 
 @router.get("incidents", response=PageOut[IncidentOut], summary="Open incidents (administrators)")
 def incidents(request: HttpRequest, state: str = "open", cursor: str | None = None, limit: int = 50) -> Any:
     require_admin(request)
-    return page_of(Incident.objects.filter(state=state), order=("-created_at", "-id"), cursor=cursor, limit=limit)
+    return page_of(
+        Incident.objects.filter(state=state), order=("-created_at", "-id"), cursor=cursor, limit=limit
+    )
 
 
 @router.post("incidents/{incident_id}/retry", response=InstanceDetailOut, summary="Retry after a fix")
@@ -347,7 +416,10 @@ def retry(request: HttpRequest, incident_id: str) -> Any:
 def message(request: HttpRequest, payload: MessageIn) -> Any:
     require_admin(request)
     instance_id = instance_services.message_correlate(
-        actor=request.user, name=payload.name, correlation_key=payload.correlation_key, payload=payload.payload
+        actor=request.user,
+        name=payload.name,
+        correlation_key=payload.correlation_key,
+        payload=payload.payload,
     )
     return {"instance_id": instance_id}
 
@@ -357,5 +429,8 @@ def signal(request: HttpRequest, payload: SignalIn) -> Any:
     require_admin(request)
     if not payload.name.strip():
         raise ValidationFailed({"name": "Name the signal."})
-    return {"instance_ids": instance_services.signal_broadcast(actor=request.user, name=payload.name,
-                                                               payload=payload.payload)}
+    return {
+        "instance_ids": instance_services.signal_broadcast(
+            actor=request.user, name=payload.name, payload=payload.payload
+        )
+    }
