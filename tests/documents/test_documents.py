@@ -371,14 +371,18 @@ def test_a_process_may_act_without_a_user(make_complaint, complaint_type, client
 def test_merging_counterparties_moves_their_complaints_to_the_survivor(
     make_complaint, clients, person
 ) -> None:
+    """The documents app's merge hook (registered in potok.clients.MERGE_HOOKS), called as the merge does."""
+    from potok.clients import MERGE_HOOKS
     from potok.clients.services.counterparties import counterparty_create
-    from potok.clients.services.merge import counterparty_merge
+    from potok.documents.services.documents import move_documents_to_survivor
 
     duplicate = counterparty_create(actor=None, fields={"kind": "legal", "name": "Ромашка ООО"})
     complaint = make_complaint(client=duplicate.pk)
+    assert move_documents_to_survivor in MERGE_HOOKS
 
-    counterparty_merge(actor=person("admin"), survivor=clients[0], merged=duplicate)
+    move_documents_to_survivor(actor=person("admin"), survivor=clients[0], merged=duplicate)
 
     complaint.refresh_from_db()
     assert complaint.data["client"] == clients[0].pk
     assert events_of(complaint)[-1].changes == {"client": [duplicate.pk, clients[0].pk]}
+    assert events_of(complaint)[-1].actor == person("admin")
