@@ -27,6 +27,7 @@ from potok.sales.models import (
     StageVisit,
     VatRate,
 )
+from potok.sales.reference_data import ensure_loaded
 from potok.sales.services import (
     company_settings_update,
     lead_create,
@@ -132,6 +133,7 @@ def _pipeline(code: str, name: str, sort: int, stages: list[dict[str, Any]]) -> 
 
 def build(company: Any) -> str:
     rng = company.rng
+    ensure_loaded()
     grant_rights(company)
     company_settings_update(
         actor=None,

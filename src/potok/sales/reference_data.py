@@ -42,3 +42,25 @@ VAT_RATES: list[tuple[str, str, Decimal, bool, bool, int]] = [
     ("vat0", "0%", Decimal("0"), False, True, 60),
     ("none", "Без НДС", Decimal("0"), True, True, 70),
 ]
+
+
+def ensure_loaded() -> None:
+    """Put the shipped rows back if they are missing (the migration loads them; a test database flushed
+    between tests, or an administrator's deletion, may have removed them)."""
+    from potok.sales.models import Unit, VatRate
+
+    if not Unit.objects.filter(code="796").exists():
+        for code, name, symbol in UNITS:
+            Unit.objects.get_or_create(code=code, defaults={"name": name, "symbol": symbol})
+    if not VatRate.objects.filter(code="vat22").exists():
+        for code, name, percent, exempt, active, sort in VAT_RATES:
+            VatRate.objects.get_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "percent": percent,
+                    "exempt": exempt,
+                    "is_active": active,
+                    "sort": sort,
+                },
+            )

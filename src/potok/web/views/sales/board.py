@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -161,9 +162,7 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _money(value: Any) -> str:
-    from django.contrib.humanize.templatetags.humanize import intcomma
-
-    return str(intcomma(round(value)))
+    return number_format(round(value), 0, force_grouping=True)
 
 
 def _refused(

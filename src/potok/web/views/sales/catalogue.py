@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from potok.access.models import Action
 from potok.access.selectors import can, is_administrator, require
+from potok.audit.selectors import audit_events_for_record
 from potok.core.errors import Conflict, ValidationFailed
 from potok.sales import selectors, services
 from potok.sales.models import ProductKind
@@ -149,7 +150,13 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "web/sales/product_form.html",
-        {"form": styled(form), "title": str(product), "product": product, "may_update": may_update},
+        {
+            "form": styled(form),
+            "title": str(product),
+            "product": product,
+            "may_update": may_update,
+            "audit_events": audit_events_for_record(entity_type="product", record_id=product.pk)[:50],
+        },
     )
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -42,7 +43,7 @@ DEAL_LIST = ListSpec(
         Column(
             "amount",
             gettext_lazy("Amount"),
-            render=lambda deal: f"{deal.amount:,.2f} {deal.currency}".replace(",", "\u00a0"),
+            render=lambda deal: f"{number_format(deal.amount, 2, force_grouping=True)} {deal.currency}",
         ),
         Column("expected_close_date", gettext_lazy("Expected close date")),
         Column("responsible", gettext_lazy("Responsible manager")),
