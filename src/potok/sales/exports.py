@@ -40,7 +40,7 @@ def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list[An
 
 def reports_workbook(funnel: Funnel | None, forecast: Forecast | None, won_lost: WonLost | None) -> bytes:
     workbook = Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    workbook.remove(workbook.active)
     if funnel is not None:
         _sheet(
             workbook,

@@ -13,8 +13,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
-
 
 class Currency(models.TextChoices):
     RUB = "RUB", _("Russian rouble")
@@ -114,7 +112,9 @@ class PriceList(models.Model):
 class PriceListItem(models.Model):
     price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="items")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
-    price = models.DecimalField(_("price"), **MONEY, validators=[MinValueValidator(Decimal(0))])
+    price = models.DecimalField(
+        _("price"), max_digits=16, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
 
     class Meta:
         verbose_name = _("price")
@@ -236,7 +236,7 @@ class Lead(models.Model):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.CharField(_("email"), max_length=254, blank=True)
     need = models.TextField(_("need"), blank=True)
-    budget = models.DecimalField(_("budget"), **MONEY, null=True, blank=True)
+    budget = models.DecimalField(_("budget"), max_digits=16, decimal_places=2, null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     rejection_reason = models.CharField(_("reason for rejection"), max_length=500, blank=True)
     responsible = models.ForeignKey(
@@ -321,7 +321,7 @@ class Deal(models.Model):
     contacts = models.ManyToManyField(
         "clients.Contact", verbose_name=_("contacts"), blank=True, related_name="deals"
     )
-    amount = models.DecimalField(_("amount"), **MONEY, default=Decimal(0))
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, default=Decimal(0))
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.RUB)
     vat_included = models.BooleanField(_("VAT included in prices"), default=True)
     price_list = models.ForeignKey(
@@ -403,17 +403,19 @@ class DealLine(models.Model):
     unit = models.CharField(_("unit"), max_length=20, default="шт")
     unit_code = models.CharField(_("ОКЕИ code"), max_length=3, default="796")
     quantity = models.DecimalField(_("quantity"), max_digits=16, decimal_places=3)
-    price = models.DecimalField(_("price"), **MONEY)
+    price = models.DecimalField(_("price"), max_digits=16, decimal_places=2)
     discount_percent = models.DecimalField(
         _("discount, %"), max_digits=5, decimal_places=2, default=Decimal(0)
     )
     vat_rate = models.ForeignKey(
         VatRate, verbose_name=_("VAT rate"), on_delete=models.PROTECT, related_name="+"
     )
-    discount_amount = models.DecimalField(_("discount"), **MONEY, default=Decimal(0))
-    net_amount = models.DecimalField(_("amount without VAT"), **MONEY, default=Decimal(0))
-    vat_amount = models.DecimalField(_("VAT"), **MONEY, default=Decimal(0))
-    total = models.DecimalField(_("total"), **MONEY, default=Decimal(0))
+    discount_amount = models.DecimalField(_("discount"), max_digits=16, decimal_places=2, default=Decimal(0))
+    net_amount = models.DecimalField(
+        _("amount without VAT"), max_digits=16, decimal_places=2, default=Decimal(0)
+    )
+    vat_amount = models.DecimalField(_("VAT"), max_digits=16, decimal_places=2, default=Decimal(0))
+    total = models.DecimalField(_("total"), max_digits=16, decimal_places=2, default=Decimal(0))
 
     class Meta:
         verbose_name = _("deal line")
@@ -520,9 +522,9 @@ class SalesDocument(models.Model):
     deal = models.ForeignKey(Deal, verbose_name=_("deal"), on_delete=models.PROTECT, related_name="documents")
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.RUB)
     vat_included = models.BooleanField(_("VAT included in prices"), default=True)
-    net_amount = models.DecimalField(_("amount without VAT"), **MONEY)
-    vat_amount = models.DecimalField(_("VAT"), **MONEY)
-    total = models.DecimalField(_("total"), **MONEY)
+    net_amount = models.DecimalField(_("amount without VAT"), max_digits=16, decimal_places=2)
+    vat_amount = models.DecimalField(_("VAT"), max_digits=16, decimal_places=2)
+    total = models.DecimalField(_("total"), max_digits=16, decimal_places=2)
     lines = models.JSONField(_("lines"), default=list)
     seller = models.JSONField(_("seller"), default=dict)
     buyer = models.JSONField(_("buyer"), default=dict)

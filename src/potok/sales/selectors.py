@@ -299,4 +299,4 @@ def contacts_of(user: Any, counterparty: Counterparty | None) -> list[Contact]:
 
 
 def stage_kinds() -> dict[str, str]:
-    return dict(StageKind.choices)
+    return {value: str(label) for value, label in StageKind.choices}

@@ -1,7 +1,9 @@
+from typing import Any
+
 from django.db import migrations
 
 
-def load(apps, schema_editor):
+def load(apps: Any, schema_editor: Any) -> None:
     from potok.sales.reference_data import UNITS, VAT_RATES
 
     Unit = apps.get_model("sales", "Unit")
@@ -14,7 +16,7 @@ def load(apps, schema_editor):
         )
 
 
-def unload(apps, schema_editor):
+def unload(apps: Any, schema_editor: Any) -> None:
     from potok.sales.reference_data import UNITS, VAT_RATES
 
     apps.get_model("sales", "Unit").objects.filter(code__in=[row[0] for row in UNITS]).delete()

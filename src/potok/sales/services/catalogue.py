@@ -31,7 +31,7 @@ def check_product(fields: Mapping[str, Any], *, current: Product | None = None) 
         cleaned["name"] = validation.text("name", fields.get("name"), errors, limit=300, required=True)
     if "article" in fields or creating:
         article = validation.text("article", fields.get("article"), errors, limit=64)
-        clash = Product.objects.filter(article=article).exclude(pk=current.pk if current else None)
+        clash = Product.objects.filter(article=article).exclude(pk=current.pk if current else 0)
         if article and clash.exists():
             errors["article"] = _("Another product has the article %(article)s.") % {"article": article}
         cleaned["article"] = article

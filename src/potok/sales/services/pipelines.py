@@ -81,7 +81,7 @@ def check_stage(
         code = str(fields.get("code") or "").strip()
         if not _CODE.match(code):
             errors["code"] = _("Use lower-case Latin letters, digits, «-» and «_».")
-        elif pipeline.stages.filter(code=code).exclude(pk=current.pk if current else None).exists():
+        elif pipeline.stages.filter(code=code).exclude(pk=current.pk if current else 0).exists():
             errors["code"] = _("This pipeline has a stage with this code already.")
         cleaned["code"] = code
     if "name" in fields or creating:

@@ -117,12 +117,12 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
     as_json = wants_json(request)
     try:
         deal = selectors.deal_get(request.user, pk, Action.UPDATE)
-        stage = deal.pipeline.stages.filter(pk=number(request.POST.get("stage"))).first()
+        stage = deal.pipeline.stages.filter(pk=number(request.POST.get("stage")) or 0).first()
         if stage is None:
             raise ValidationFailed({"stage": _("The deal's pipeline has no such stage.")})
         reason = None
         if request.POST.get("loss_reason"):
-            reason = selectors.loss_reasons().filter(pk=number(request.POST.get("loss_reason"))).first()
+            reason = selectors.loss_reasons().filter(pk=number(request.POST.get("loss_reason")) or 0).first()
         moved = services.deal_move(
             actor=request.user,
             deal=deal,

@@ -25,7 +25,7 @@ from potok.sales.models import ProductKind
 from potok.sales.services.documents import COMPANY_FIELDS, company_settings
 from potok.web.lists import Column, ListSpec
 from potok.web.views.errors import domain_errors
-from potok.web.views.sales.common import add_errors, error_text, number, styled
+from potok.web.views.sales.common import add_errors, error_text, number, set_choices, styled
 
 PRODUCT_LIST = ListSpec(
     columns=[
@@ -82,10 +82,12 @@ class ProductForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [
-            (unit.code, f"{unit.symbol} — {unit.name} ({unit.code})") for unit in selectors.units()
-        ]
-        self.fields["vat_rate"].choices = [(rate.code, rate.name) for rate in selectors.vat_rates()]
+        set_choices(
+            self,
+            "unit",
+            [(unit.code, f"{unit.symbol} — {unit.name} ({unit.code})") for unit in selectors.units()],
+        )
+        set_choices(self, "vat_rate", [(rate.code, rate.name) for rate in selectors.vat_rates()])
 
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

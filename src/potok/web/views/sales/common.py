@@ -23,6 +23,12 @@ def styled(form: forms.Form) -> forms.Form:
     return form
 
 
+def set_choices(form: forms.Form, name: str, choices: list[tuple[Any, Any]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
 def add_errors(form: forms.Form, error: ValidationFailed) -> None:
     for field, texts in error.errors.items():
         for text in texts:

@@ -27,7 +27,7 @@ from potok.sales.selectors import DealFilters
 from potok.sales.services.deals import requirement_labels, unmet_requirements
 from potok.web.lists import Column, Filter, ListSpec
 from potok.web.views.errors import domain_errors
-from potok.web.views.sales.common import add_errors, error_text, number, styled
+from potok.web.views.sales.common import add_errors, error_text, number, set_choices, styled
 
 
 def _no_op(queryset: Any, value: str) -> Any:
@@ -132,15 +132,17 @@ class DealForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, deal: Deal | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["pipeline"].choices = [(p.pk, p.name) for p in selectors.pipelines()]
-        self.fields["price_list"].choices = [("", "—")] + [(p.pk, p.name) for p in selectors.price_lists()]
-        self.fields["responsible"].choices = [
-            (u.pk, u.display_name) for u in User.objects.filter(is_active=True, department__isnull=False)
-        ]
+        set_choices(self, "pipeline", [(p.pk, p.name) for p in selectors.pipelines()])
+        set_choices(self, "price_list", [("", "—")] + [(p.pk, p.name) for p in selectors.price_lists()])
+        set_choices(
+            self,
+            "responsible",
+            [(u.pk, u.display_name) for u in User.objects.filter(is_active=True, department__isnull=False)],
+        )
         counterparty = deal.counterparty if deal else None
-        self.fields["contacts"].choices = [
-            (c.pk, c.full_name) for c in selectors.contacts_of(user, counterparty)
-        ]
+        set_choices(
+            self, "contacts", [(c.pk, c.full_name) for c in selectors.contacts_of(user, counterparty)]
+        )
         if deal is not None:
             del self.fields["pipeline"]
         else:
@@ -276,12 +278,17 @@ class LineForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product"].choices = [("", "—")] + [
-            (p.pk, str(p)) for p in selectors.product_list(user, active_only=True).order_by("name")[:500]
-        ]
-        self.fields["vat_rate"].choices = [("", _("as the product's"))] + [
-            (rate.code, rate.name) for rate in selectors.vat_rates()
-        ]
+        set_choices(
+            self,
+            "product",
+            [("", "—")]
+            + [(p.pk, str(p)) for p in selectors.product_list(user, active_only=True).order_by("name")[:500]],
+        )
+        set_choices(
+            self,
+            "vat_rate",
+            [("", _("as the product's"))] + [(rate.code, rate.name) for rate in selectors.vat_rates()],
+        )
 
 
 def _detail_context(request: HttpRequest, deal: Deal, line_form: LineForm | None = None) -> dict[str, Any]:
@@ -341,7 +348,7 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 def deal_checklist(request: HttpRequest, pk: int) -> HttpResponse:
     deal = selectors.deal_get(request.user, pk, Action.UPDATE)
-    stage = deal.pipeline.stages.filter(pk=number(request.POST.get("stage"))).first()
+    stage = deal.pipeline.stages.filter(pk=number(request.POST.get("stage")) or 0).first()
     try:
         if stage is None:
             raise ValidationFailed({"stage": _("The deal's pipeline has no such stage.")})

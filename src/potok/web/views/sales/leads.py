@@ -24,7 +24,7 @@ from potok.sales.models import LeadSource, LeadStatus
 from potok.sales.services.leads import TRANSITIONS, lead_duplicates
 from potok.web.lists import Column, Filter, ListSpec
 from potok.web.views.errors import domain_errors
-from potok.web.views.sales.common import add_errors, error_text, number, styled
+from potok.web.views.sales.common import add_errors, error_text, number, set_choices, styled
 
 
 def _no_op(queryset: Any, value: str) -> Any:
@@ -98,9 +98,11 @@ class LeadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].choices = [
-            (u.pk, u.display_name) for u in User.objects.filter(is_active=True, department__isnull=False)
-        ]
+        set_choices(
+            self,
+            "responsible",
+            [(u.pk, u.display_name) for u in User.objects.filter(is_active=True, department__isnull=False)],
+        )
 
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
