@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("potok.web.routes.calendars")),
     path("", include("potok.web.routes.notifications")),
     path("", include("potok.web.routes.sales")),
+    path("", include("potok.web.routes.security")),
 ]

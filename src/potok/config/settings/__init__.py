@@ -8,3 +8,4 @@ from .logging import *  # noqa: F403
 from .security import *  # noqa: F403
 from .static import *  # noqa: F403
 from .tasks import *  # noqa: F403
+from .auth import *  # noqa: F403

@@ -17,6 +17,10 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "potok.core",
     "potok.accounts",
     "potok.access",
@@ -28,22 +32,29 @@ INSTALLED_APPS = [
     "potok.imports",
     "potok.sales",
     "potok.processes",
+    "potok.security",
     "potok.web",
     "potok.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "potok.security.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "potok.security.middleware.SessionSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "potok.web.middleware.UserTimeZoneMiddleware",
     "potok.web.middleware.ActingMiddleware",
+    # Last, as django-axes asks: it turns a lockout noticed during login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "potok.config.urls"
