@@ -10,7 +10,9 @@ from potok.sales.models import Deal, DocumentCounter, Lead
 
 def deal_for_update(pk: int) -> Deal | None:
     return (
-        Deal.objects.select_for_update()
+        # Only the deal's own row is locked ("of self"): PostgreSQL refuses FOR UPDATE on the nullable side
+        # of the outer joins that bring its stage, counterparty and people along.
+        Deal.objects.select_for_update(of=("self",))
         .filter(pk=pk, deleted_at__isnull=True)
         .select_related("pipeline", "stage", "responsible", "department", "counterparty", "loss_reason")
         .first()
