@@ -12,6 +12,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
 
 
+@pytest.fixture(autouse=True)
+def fresh_process_caches() -> None:
+    """Each test starts with no cached process versions: rolled-back ids may be reused by the next test."""
+    from potok.processes.definitions import forget_cached_definitions
+
+    forget_cached_definitions()
+
+
 @pytest.fixture
 def demo_company(db):  # type: ignore[no-untyped-def]
     from potok.demo.company import build_demo_company

@@ -18,7 +18,10 @@ class ProcessesConfig(AppConfig):
 
         registry.register(
             registry.EntityType(
-                code="process_instance", label=_("Process instances"), model=ProcessInstance,
-                owner_fields=("started_by",), listed=False,
+                code="process_instance",
+                label=_("Process instances"),
+                model=ProcessInstance,
+                owner_fields=("started_by",),
+                listed=False,
             )
         )

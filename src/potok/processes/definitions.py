@@ -20,6 +20,18 @@ from potok.processes.models import ProcessVersion, VersionStatus
 # rollback or a restore).
 _cache: dict[tuple[int, str, str], ProcessDefinition] = {}
 _lock = threading.Lock()
+# version key → (version id, model) of published versions.
+_published_by_key: dict[str, tuple[int, ProcessDefinition]] = {}
+
+
+def forget_cached_definitions() -> None:
+    """Drop every cached version (tests roll databases back, and SQLite may then reuse row ids)."""
+    from potok.processes import store
+
+    with _lock:
+        _cache.clear()
+        _published_by_key.clear()
+    store.forget_cached_versions()
 
 
 def parse_version(version: ProcessVersion) -> ProcessDefinition:
@@ -47,6 +59,31 @@ class DatabaseDefinitions:
         return ProcessVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("definition")
 
     def get(self, process_id: str, version_key: str | None = None) -> ProcessDefinition | None:
+        if version_key is not None:
+            # A published version never changes: once parsed, it is served from memory.
+            with _lock:
+                known = _published_by_key.get(version_key)
+            if known is not None:
+                self._ids[version_key] = known[0]
+                return known[1]
+        else:
+            # The latest published version: one indexed query, then the parsed model from memory.
+            from potok.processes.sql import Sql
+
+            latest = Sql.current().rows(
+                "SELECT v.id, v.number FROM processes_processversion v JOIN processes_processdefinition d "
+                "ON d.id = v.definition_id WHERE d.key = ? AND v.status = 'published' "
+                "ORDER BY v.number DESC LIMIT 1",
+                [process_id],
+            )
+            if not latest:
+                return None
+            key = f"{process_id}:{latest[0][1]}"
+            with _lock:
+                known = _published_by_key.get(key)
+            if known is not None and known[0] == latest[0][0]:
+                self._ids[key] = known[0]
+                return known[1]
         versions = self._published().filter(definition__key=process_id)
         if version_key is not None:
             _key, _, number = version_key.rpartition(":")
@@ -57,7 +94,10 @@ class DatabaseDefinitions:
         if version is None:
             return None
         self._ids[version.version_key] = version.pk
-        return parse_version(version)
+        process = parse_version(version)
+        with _lock:
+            _published_by_key[version.version_key] = (version.pk, process)
+        return process
 
     def version_id(self, version_key: str) -> int:
         found = self._ids.get(version_key)

@@ -7,12 +7,12 @@ rows the unit of work changed. Hooks let the tasks layer address new tasks in th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Model
 
 from potok.engine.errors import ConcurrentModification, NotFound
@@ -29,6 +29,7 @@ from potok.engine.runtime.states import (
     TaskState,
 )
 from potok.processes import models as m
+from potok.processes.sql import Sql
 
 # Called inside the transaction after the rows are written: hook(changes).
 ApplyHook = Callable[[ChangeSet], None]
@@ -40,376 +41,362 @@ def register_apply_hook(hook: ApplyHook) -> None:
         _apply_hooks.append(hook)
 
 
-INSTANCE_FIELDS = [
-    "process_id",
-    "state",
-    "business_key",
-    "variables",
-    "ended_at",
-    "lock_version",
-    "parent_instance_id",
-    "parent_execution_id",
-]
-EXECUTION_FIELDS = [
-    "node_id",
-    "parent_id",
-    "state",
-    "flow_id",
-    "loop_counter",
-    "mi_role",
-    "mi_total",
-    "mi_completed",
-    "variables",
-    "called_instance_id",
-]
-TASK_FIELDS = ["state", "name", "completed_at", "completed_by", "data", "business_key"]
-JOB_FIELDS = ["due_at", "attempts", "repeat_count", "node_id", "kind"]
-SUBSCRIPTION_FIELDS = ["execution_id", "node_id", "name", "correlation_key", "last_result"]
-INCIDENT_FIELDS = ["state", "message", "resolved_at", "job_id"]
+class _Table:
+    """How to insert engine rows into one table: every concrete column, engine values or field defaults."""
+
+    def __init__(self, model: type[Model]) -> None:
+        self.name = model._meta.db_table
+        self.fields = [field for field in model._meta.concrete_fields]
+        self.columns = [field.column for field in self.fields]
+        marks = ["?j" if isinstance(field, models.JSONField) else "?" for field in self.fields]
+        self.insert = f"INSERT INTO {self.name} ({', '.join(self.columns)}) VALUES ({', '.join(marks)})"
+
+    def parameters(self, sql: Sql, values: dict[str, Any]) -> list[Any]:
+        result = []
+        for field in self.fields:
+            if field.attname in values:
+                value = values[field.attname]
+            elif field.null and not field.has_default():
+                value = None
+            else:
+                value = field.get_default()
+            if isinstance(field, models.JSONField):
+                value = sql.json(value)
+            elif isinstance(field, models.DateTimeField):
+                value = sql.time(value)
+            elif isinstance(value, Enum):
+                value = value.value
+            result.append(value)
+        return result
 
 
-# -- rows ↔ models ---------------------------------------------------------------------------------
+_tables: dict[type[Model], _Table] = {}
 
 
-def instance_row(model: m.ProcessInstance, version_key: str) -> Instance:
-    return Instance(
-        model.id,
-        model.process_id,
-        version_key,
-        InstanceStatus(model.state),
-        model.business_key,
-        decode_value(model.variables or {}),
-        model.started_at,
-        model.ended_at,
-        model.lock_version,
-        model.parent_instance_id,
-        model.parent_execution_id,
-    )
+def _table(model: type[Model]) -> _Table:
+    table = _tables.get(model)
+    if table is None:
+        table = _tables[model] = _Table(model)
+    return table
 
 
-def execution_row(model: m.Execution) -> Execution:
-    return Execution(
-        model.id,
-        model.instance_id,
-        model.node_id,
-        model.parent_id,
-        ExecutionState(model.state),
-        model.started_at,
-        model.flow_id,
-        model.loop_counter,
-        model.mi_role,
-        model.mi_total,
-        model.mi_completed,
-        decode_value(model.variables) if model.variables is not None else None,
-        model.called_instance_id,
-    )
+# version id → version key, and back; published versions never change, so these caches never go stale
+# (a version row is never renumbered; a restored database keeps its ids with their keys).
+_version_keys: dict[int, str] = {}
 
 
-def task_row(model: m.Task) -> Task:
-    return Task(
-        model.id,
-        model.instance_id,
-        model.process_id,
-        model.node_id,
-        model.execution_id,
-        TaskKind(model.kind),
-        TaskState(model.state),
-        model.name,
-        model.created_at,
-        model.business_key,
-        model.completed_at,
-        model.completed_by,
-        decode_value(model.data) if model.data is not None else None,
-    )
+def forget_cached_versions() -> None:
+    _version_keys.clear()
 
 
-def job_row(model: m.Job) -> Job:
-    return Job(
-        model.id,
-        model.instance_id,
-        model.execution_id,
-        JobKind(model.kind),
-        model.node_id,
-        model.due_at,
-        model.attempts,
-        model.repeat_count,
-        model.process_id,
-        model.version_key,
-    )
-
-
-def subscription_row(model: m.Subscription) -> Subscription:
-    return Subscription(
-        model.id,
-        model.instance_id,
-        model.execution_id,
-        SubscriptionKind(model.kind),
-        model.node_id,
-        model.name,
-        model.correlation_key,
-        model.created_at,
-        model.last_result,
-    )
-
-
-def incident_row(model: m.Incident) -> Incident:
-    return Incident(
-        model.id,
-        model.instance_id,
-        model.execution_id,
-        model.node_id,
-        model.message,
-        model.created_at,
-        IncidentState(model.state),
-        model.job_id,
-        model.resolved_at,
-    )
-
-
-def _execution_model(row: Execution) -> m.Execution:
-    return m.Execution(
-        id=row.id,
-        instance_id=row.instance_id,
-        node_id=row.node_id,
-        parent_id=row.parent_id,
-        state=row.state.value,
-        started_at=row.started_at,
-        flow_id=row.flow_id,
-        loop_counter=row.loop_counter,
-        mi_role=row.mi_role,
-        mi_total=row.mi_total,
-        mi_completed=row.mi_completed,
-        variables=None if row.variables is None else encode_value(row.variables),
-        called_instance_id=row.called_instance_id,
-    )
-
-
-def _task_model(row: Task) -> m.Task:
-    return m.Task(
-        id=row.id,
-        instance_id=row.instance_id,
-        process_id=row.process_id,
-        node_id=row.node_id,
-        execution_id=row.execution_id,
-        kind=row.kind.value,
-        state=row.state.value,
-        name=row.name,
-        created_at=row.created_at,
-        business_key=row.business_key,
-        completed_at=row.completed_at,
-        completed_by=row.completed_by,
-        data=None if row.data is None else encode_value(row.data),
-    )
-
-
-def _job_model(row: Job) -> m.Job:
-    return m.Job(
-        id=row.id,
-        instance_id=row.instance_id,
-        execution_id=row.execution_id,
-        kind=row.kind.value,
-        node_id=row.node_id,
-        due_at=row.due_at,
-        attempts=row.attempts,
-        repeat_count=row.repeat_count,
-        process_id=row.process_id,
-        version_key=row.version_key,
-    )
-
-
-def _subscription_model(row: Subscription) -> m.Subscription:
-    return m.Subscription(
-        id=row.id,
-        instance_id=row.instance_id,
-        execution_id=row.execution_id,
-        kind=row.kind.value,
-        node_id=row.node_id,
-        name=row.name,
-        correlation_key=row.correlation_key,
-        created_at=row.created_at,
-        last_result=row.last_result,
-    )
-
-
-def _incident_model(row: Incident) -> m.Incident:
-    return m.Incident(
-        id=row.id,
-        instance_id=row.instance_id,
-        execution_id=row.execution_id,
-        node_id=row.node_id,
-        message=row.message,
-        created_at=row.created_at,
-        state=row.state.value,
-        job_id=row.job_id,
-        resolved_at=row.resolved_at,
-    )
-
-
-def _values(row: Any, fields: Iterable[str]) -> dict[str, Any]:
-    values = {}
-    for name in fields:
-        value = getattr(row, name)
-        if name in ("variables", "data"):
-            value = None if value is None else encode_value(value)
-        elif isinstance(value, Enum):
-            value = value.value
-        values[name] = value
-    return values
+EXECUTION_COLUMNS = (
+    "id, instance_id, node_id, parent_id, state, started_at, flow_id, loop_counter, mi_role, "
+    "mi_total, mi_completed, variables, called_instance_id"
+)
+TASK_COLUMNS = (
+    "id, instance_id, process_id, node_id, execution_id, kind, state, name, created_at, business_key, "
+    "completed_at, completed_by, data"
+)
+JOB_COLUMNS = (
+    "id, instance_id, execution_id, kind, node_id, due_at, attempts, repeat_count, process_id, version_key"
+)
+SUBSCRIPTION_COLUMNS = (
+    "id, instance_id, execution_id, kind, node_id, name, correlation_key, created_at, last_result"
+)
+INCIDENT_COLUMNS = "id, instance_id, execution_id, node_id, message, created_at, state, job_id, resolved_at"
 
 
 class DjangoStore:
-    """The Store port on the database. Also remembers version keys so instance rows stay small."""
+    """The Store port on the database, in raw SQL on Django's connection and transaction."""
 
     def __init__(self, *, version_ids: Callable[[str], int] | None = None) -> None:
         # version_key ("complaint:3") → ProcessVersion id, given by the definitions provider.
         self._version_ids = version_ids
-        self._version_keys: dict[int, str] = {}
 
-    # -- reads ------------------------------------------------------------------------------
+    # -- row readers ------------------------------------------------------------------------
 
-    def _version_key(self, version_id: int) -> str:
-        key = self._version_keys.get(version_id)
+    @staticmethod
+    def _execution(sql: Sql, r: tuple[Any, ...]) -> Execution:
+        variables = sql.read_json(r[11])
+        return Execution(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            ExecutionState(r[4]),
+            sql.read_time(r[5]),
+            r[6],
+            r[7],
+            r[8],  # type: ignore[arg-type]
+            r[9],
+            r[10],
+            None if variables is None else decode_value(variables),
+            r[12],
+        )
+
+    @staticmethod
+    def _task(sql: Sql, r: tuple[Any, ...]) -> Task:
+        data = sql.read_json(r[12])
+        return Task(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            TaskKind(r[5]),
+            TaskState(r[6]),
+            r[7],
+            sql.read_time(r[8]),  # type: ignore[arg-type]
+            r[9],
+            sql.read_time(r[10]),
+            r[11],
+            None if data is None else decode_value(data),
+        )
+
+    @staticmethod
+    def _job(sql: Sql, r: tuple[Any, ...]) -> Job:
+        return Job(r[0], r[1], r[2], JobKind(r[3]), r[4], sql.read_time(r[5]), r[6], r[7], r[8], r[9])  # type: ignore[arg-type]
+
+    @staticmethod
+    def _subscription(sql: Sql, r: tuple[Any, ...]) -> Subscription:
+        return Subscription(
+            r[0],
+            r[1],
+            r[2],
+            SubscriptionKind(r[3]),
+            r[4],
+            r[5],
+            r[6],
+            sql.read_time(r[7]),  # type: ignore[arg-type]
+            bool(r[8]),
+        )
+
+    @staticmethod
+    def _incident(sql: Sql, r: tuple[Any, ...]) -> Incident:
+        return Incident(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            sql.read_time(r[5]),
+            IncidentState(r[6]),
+            r[7],  # type: ignore[arg-type]
+            sql.read_time(r[8]),
+        )
+
+    def _version_key(self, sql: Sql, version_id: int) -> str:
+        key = _version_keys.get(version_id)
         if key is None:
-            version = m.ProcessVersion.objects.select_related("definition").get(pk=version_id)
-            key = self._version_keys[version_id] = version.version_key
+            found = sql.rows(
+                "SELECT d.key, v.number FROM processes_processversion v "
+                "JOIN processes_processdefinition d ON d.id = v.definition_id WHERE v.id = ?",
+                [version_id],
+            )
+            key = _version_keys[version_id] = f"{found[0][0]}:{found[0][1]}"
         return key
 
+    # -- the port: reads --------------------------------------------------------------------
+
     def load_instance_state(self, instance_id: str) -> InstanceState:
-        rows = m.ProcessInstance.objects.filter(pk=instance_id)
-        connection = transaction.get_connection()
-        if connection.in_atomic_block and connection.features.has_select_for_update:
-            # Operations on one instance queue here instead of failing the version check and retrying:
-            # 50 branches completed at once join exactly once, without 49 retries each.
-            rows = rows.select_for_update()
-        model = rows.first()
-        if model is None:
+        sql = Sql.current()
+        lock = " FOR UPDATE" if sql.postgres and transaction.get_connection().in_atomic_block else ""
+        # Operations on one instance queue on this row lock (PostgreSQL; SQLite serialises writers):
+        # 50 branches completed at once join exactly once, without 49 retries each.
+        found = sql.rows(
+            "SELECT id, process_id, version_id, state, business_key, variables, started_at, ended_at, lock_version, "
+            "parent_instance_id, parent_execution_id FROM processes_processinstance WHERE id = ?" + lock,
+            [instance_id],
+        )
+        if not found:
             raise NotFound(f"process instance {instance_id!r} does not exist")
-        state = InstanceState(instance_row(model, self._version_key(model.version_id)))
+        r = found[0]
+        instance = Instance(
+            r[0],
+            r[1],
+            self._version_key(sql, r[2]),
+            InstanceStatus(r[3]),
+            r[4],
+            decode_value(sql.read_json(r[5]) or {}),
+            sql.read_time(r[6]),
+            sql.read_time(r[7]),  # type: ignore[arg-type]
+            r[8],
+            r[9],
+            r[10],
+        )
+        state = InstanceState(instance)
+        key = [instance_id]
         state.executions = {
-            row.id: execution_row(row) for row in m.Execution.objects.filter(instance_id=instance_id)
+            row[0]: self._execution(sql, row)
+            for row in sql.rows(
+                f"SELECT {EXECUTION_COLUMNS} FROM processes_execution WHERE instance_id = ?", key
+            )
         }
         state.tasks = {
-            row.id: task_row(row)
-            for row in m.Task.objects.filter(instance_id=instance_id, state=TaskState.OPEN.value)
+            row[0]: self._task(sql, row)
+            for row in sql.rows(
+                f"SELECT {TASK_COLUMNS} FROM processes_task WHERE instance_id = ? AND state = 'open'", key
+            )
         }
-        state.jobs = {row.id: job_row(row) for row in m.Job.objects.filter(instance_id=instance_id)}
+        state.jobs = {
+            row[0]: self._job(sql, row)
+            for row in sql.rows(f"SELECT {JOB_COLUMNS} FROM processes_job WHERE instance_id = ?", key)
+        }
         state.subscriptions = {
-            row.id: subscription_row(row) for row in m.Subscription.objects.filter(instance_id=instance_id)
+            row[0]: self._subscription(sql, row)
+            for row in sql.rows(
+                f"SELECT {SUBSCRIPTION_COLUMNS} FROM processes_subscription WHERE instance_id = ?", key
+            )
         }
         state.incidents = {
-            row.id: incident_row(row)
-            for row in m.Incident.objects.filter(instance_id=instance_id, state=IncidentState.OPEN.value)
+            row[0]: self._incident(sql, row)
+            for row in sql.rows(
+                f"SELECT {INCIDENT_COLUMNS} FROM processes_incident WHERE instance_id = ? AND state = 'open'",
+                key,
+            )
         }
         return state
 
     def load_task(self, task_id: str) -> Task:
-        model = m.Task.objects.filter(pk=task_id).first()
-        if model is None:
+        sql = Sql.current()
+        found = sql.rows(f"SELECT {TASK_COLUMNS} FROM processes_task WHERE id = ?", [task_id])
+        if not found:
             raise NotFound(f"task {task_id!r} does not exist")
-        return task_row(model)
+        return self._task(sql, found[0])
 
     def load_job(self, job_id: str) -> Job:
-        model = m.Job.objects.filter(pk=job_id).first()
-        if model is None:
+        sql = Sql.current()
+        found = sql.rows(f"SELECT {JOB_COLUMNS} FROM processes_job WHERE id = ?", [job_id])
+        if not found:
             raise NotFound(f"job {job_id!r} does not exist")
-        return job_row(model)
+        return self._job(sql, found[0])
 
     def load_incident(self, incident_id: str) -> Incident:
-        model = m.Incident.objects.filter(pk=incident_id).first()
-        if model is None:
+        sql = Sql.current()
+        found = sql.rows(f"SELECT {INCIDENT_COLUMNS} FROM processes_incident WHERE id = ?", [incident_id])
+        if not found:
             raise NotFound(f"incident {incident_id!r} does not exist")
-        return incident_row(model)
+        return self._incident(sql, found[0])
 
     def find_message_subscriptions(self, name: str, correlation_key: str | None) -> list[Subscription]:
-        rows = m.Subscription.objects.filter(kind=SubscriptionKind.MESSAGE.value, name=name)
-        if correlation_key is not None:
-            rows = rows.filter(correlation_key=correlation_key)
-        return [subscription_row(row) for row in rows.order_by("created_at", "id")]
-
-    def find_signal_subscriptions(self, name: str) -> list[Subscription]:
-        rows = m.Subscription.objects.filter(kind=SubscriptionKind.SIGNAL.value, name=name).order_by(
-            "created_at"
+        sql = Sql.current()
+        text = (
+            f"SELECT {SUBSCRIPTION_COLUMNS} FROM processes_subscription WHERE kind = 'message' AND name = ?"
         )
-        return [subscription_row(row) for row in rows]
-
-    def due_jobs(self, now: datetime, limit: int) -> list[Job]:
+        parameters: list[Any] = [name]
+        if correlation_key is not None:
+            text += " AND correlation_key = ?"
+            parameters.append(correlation_key)
         return [
-            job_row(row) for row in m.Job.objects.filter(due_at__lte=now).order_by("due_at", "id")[:limit]
+            self._subscription(sql, row) for row in sql.rows(text + " ORDER BY created_at, id", parameters)
         ]
 
-    # -- writes -----------------------------------------------------------------------------
+    def find_signal_subscriptions(self, name: str) -> list[Subscription]:
+        sql = Sql.current()
+        rows = sql.rows(
+            f"SELECT {SUBSCRIPTION_COLUMNS} FROM processes_subscription "
+            "WHERE kind = 'signal' AND name = ? ORDER BY created_at, id",
+            [name],
+        )
+        return [self._subscription(sql, row) for row in rows]
+
+    def due_jobs(self, now: datetime, limit: int) -> list[Job]:
+        sql = Sql.current()
+        rows = sql.rows(
+            f"SELECT {JOB_COLUMNS} FROM processes_job WHERE due_at <= ? ORDER BY due_at, id LIMIT ?",
+            [sql.time(now), limit],
+        )
+        return [self._job(sql, row) for row in rows]
+
+    # -- the port: writes -------------------------------------------------------------------
 
     def apply(self, changes: ChangeSet) -> None:
+        sql = Sql.current()
         with transaction.atomic():
-            self._check_and_write_instances(changes)
+            self._write_instances(sql, changes)
             for job_id in changes.expected_jobs:
                 # Start-timer jobs have no instance; deleting the fired job is the lock.
                 if job_id in changes.jobs.deleted:
                     continue
-                if not m.Job.objects.filter(pk=job_id).exists():
+                if not sql.rows("SELECT 1 FROM processes_job WHERE id = ?", [job_id]):
                     raise ConcurrentModification(f"job {job_id!r} was already fired")
-            self._write(m.Execution, changes.executions, _execution_model, EXECUTION_FIELDS)
-            self._write(m.Task, changes.tasks, _task_model, TASK_FIELDS)
-            self._write_jobs(changes)
-            self._write(m.Subscription, changes.subscriptions, _subscription_model, SUBSCRIPTION_FIELDS)
-            self._write(m.Incident, changes.incidents, _incident_model, INCIDENT_FIELDS)
+            self._write_executions(sql, changes.executions)
+            self._write_tasks(sql, changes.tasks)
+            self._write_jobs(sql, changes.jobs)
+            self._write_subscriptions(sql, changes.subscriptions)
+            self._write_incidents(sql, changes.incidents)
             if changes.history:
-                m.HistoryEntry.objects.bulk_create(
-                    [
-                        m.HistoryEntry(
-                            instance_id=row.instance_id,
-                            node_id=row.node_id,
-                            node_kind=row.node_kind,
-                            execution_id=row.execution_id,
-                            started_at=row.started_at,
-                            ended_at=row.ended_at,
-                            outcome=row.outcome.value,
-                            actor=row.actor,
-                        )
-                        for row in changes.history
-                    ]
-                )
+                self._insert_history(sql, changes)
             for hook in _apply_hooks:
                 hook(changes)
 
-    def _check_and_write_instances(self, changes: ChangeSet) -> None:
+    @staticmethod
+    def _insert_history(sql: Sql, changes: ChangeSet) -> None:
+        sql.execute_many(
+            "INSERT INTO processes_historyentry (instance_id, node_id, node_kind, execution_id, started_at, "
+            "ended_at, outcome, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    row.instance_id,
+                    row.node_id,
+                    row.node_kind,
+                    row.execution_id,
+                    sql.time(row.started_at),
+                    sql.time(row.ended_at),
+                    row.outcome.value,
+                    row.actor,
+                )
+                for row in changes.history
+            ],
+        )
+
+    def _write_instances(self, sql: Sql, changes: ChangeSet) -> None:
         instances = changes.instances
-        new_models = []
+        table = _table(m.ProcessInstance)
+        inserts = []
         for row in instances.inserted.values():
-            expected = changes.expected_versions.get(row.id, 0)
-            if expected != 0:
+            if changes.expected_versions.get(row.id, 0) != 0:
                 raise ConcurrentModification(f"process instance {row.id!r} should exist already")
-            new_models.append(
-                m.ProcessInstance(
-                    id=row.id,
-                    process_id=row.process_id,
-                    version_id=self._version_id(row.version_key),
-                    state=row.state.value,
-                    business_key=row.business_key,
-                    variables=encode_value(row.variables),
-                    started_at=row.started_at,
-                    ended_at=row.ended_at,
-                    lock_version=row.version,
-                    parent_instance_id=row.parent_instance_id,
-                    parent_execution_id=row.parent_execution_id,
+            inserts.append(
+                table.parameters(
+                    sql,
+                    {
+                        "id": row.id,
+                        "process_id": row.process_id,
+                        "version_id": self._version_id(row.version_key),
+                        "state": row.state.value,
+                        "business_key": row.business_key,
+                        "variables": encode_value(row.variables),
+                        "started_at": row.started_at,
+                        "ended_at": row.ended_at,
+                        "lock_version": row.version,
+                        "parent_instance_id": row.parent_instance_id,
+                        "parent_execution_id": row.parent_execution_id,
+                    },
                 )
             )
-        if new_models:
+        if inserts:
             try:
                 with transaction.atomic():
-                    m.ProcessInstance.objects.bulk_create(new_models)
+                    sql.execute_many(table.insert, inserts)
             except IntegrityError as error:
                 raise ConcurrentModification("a process instance with this id exists already") from error
         for row in instances.updated.values():
             expected = changes.expected_versions[row.id]
-            values = {
-                "state": row.state.value,
-                "business_key": row.business_key,
-                "variables": encode_value(row.variables),
-                "ended_at": row.ended_at,
-                "lock_version": row.version,
-            }
-            if not m.ProcessInstance.objects.filter(pk=row.id, lock_version=expected).update(**values):
+            updated = sql.execute(
+                "UPDATE processes_processinstance SET state = ?, business_key = ?, variables = ?j, ended_at = ?, "
+                "lock_version = ? WHERE id = ? AND lock_version = ?",
+                [
+                    row.state.value,
+                    row.business_key,
+                    sql.json(encode_value(row.variables)),
+                    sql.time(row.ended_at),
+                    row.version,
+                    row.id,
+                    expected,
+                ],
+            )
+            if updated != 1:
                 raise ConcurrentModification(
                     f"process instance {row.id!r} changed meanwhile (expected {expected})"
                 )
@@ -417,12 +404,8 @@ class DjangoStore:
         for instance_id, expected in changes.expected_versions.items():
             if instance_id in touched:
                 continue
-            found = (
-                m.ProcessInstance.objects.filter(pk=instance_id)
-                .values_list("lock_version", flat=True)
-                .first()
-            )
-            if (found or 0) != expected:
+            found = sql.rows("SELECT lock_version FROM processes_processinstance WHERE id = ?", [instance_id])
+            if (found[0][0] if found else 0) != expected:
                 raise ConcurrentModification(f"process instance {instance_id!r} changed meanwhile")
 
     def _version_id(self, version_key: str) -> int:
@@ -436,26 +419,195 @@ class DjangoStore:
         )
 
     @staticmethod
-    def _write(
-        model: type[Model], rows: RowChanges[Any], to_model: Callable[[Any], Model], fields: list[str]
-    ) -> None:
-        if rows.inserted:
-            model._default_manager.bulk_create([to_model(row) for row in rows.inserted.values()])
-        for row in rows.updated.values():
-            model._default_manager.filter(pk=row.id).update(**_values(row, fields))
-        if rows.deleted:
-            model._default_manager.filter(pk__in=list(rows.deleted))._raw_delete(model._default_manager.db)
+    def _delete(sql: Sql, table: str, ids: list[str]) -> int:
+        if not ids:
+            return 0
+        return sql.execute(f"DELETE FROM {table} WHERE id IN ({sql.in_list(len(ids))})", ids)
 
-    def _write_jobs(self, changes: ChangeSet) -> None:
-        jobs = changes.jobs
-        if jobs.deleted:
+    def _write_executions(self, sql: Sql, rows: RowChanges[Execution]) -> None:
+        table = _table(m.Execution)
+        sql.execute_many(
+            table.insert,
+            [table.parameters(sql, self._execution_values(row)) for row in rows.inserted.values()],
+        )
+        sql.execute_many(
+            "UPDATE processes_execution SET node_id = ?, parent_id = ?, state = ?, flow_id = ?, loop_counter = ?, "
+            "mi_role = ?, mi_total = ?, mi_completed = ?, variables = ?j, called_instance_id = ? WHERE id = ?",
+            [
+                (
+                    row.node_id,
+                    row.parent_id,
+                    row.state.value,
+                    row.flow_id,
+                    row.loop_counter,
+                    row.mi_role,
+                    row.mi_total,
+                    row.mi_completed,
+                    sql.json(None if row.variables is None else encode_value(row.variables)),
+                    row.called_instance_id,
+                    row.id,
+                )
+                for row in rows.updated.values()
+            ],
+        )
+        self._delete(sql, "processes_execution", list(rows.deleted))
+
+    @staticmethod
+    def _execution_values(row: Execution) -> dict[str, Any]:
+        return {
+            "id": row.id,
+            "instance_id": row.instance_id,
+            "node_id": row.node_id,
+            "parent_id": row.parent_id,
+            "state": row.state.value,
+            "started_at": row.started_at,
+            "flow_id": row.flow_id,
+            "loop_counter": row.loop_counter,
+            "mi_role": row.mi_role,
+            "mi_total": row.mi_total,
+            "mi_completed": row.mi_completed,
+            "variables": None if row.variables is None else encode_value(row.variables),
+            "called_instance_id": row.called_instance_id,
+        }
+
+    def _write_tasks(self, sql: Sql, rows: RowChanges[Task]) -> None:
+        table = _table(m.Task)
+        sql.execute_many(
+            table.insert,
+            [
+                table.parameters(
+                    sql,
+                    {
+                        "id": row.id,
+                        "instance_id": row.instance_id,
+                        "process_id": row.process_id,
+                        "node_id": row.node_id,
+                        "execution_id": row.execution_id,
+                        "kind": row.kind.value,
+                        "state": row.state.value,
+                        "name": row.name,
+                        "created_at": row.created_at,
+                        "business_key": row.business_key,
+                        "completed_at": row.completed_at,
+                        "completed_by": row.completed_by,
+                        "data": None if row.data is None else encode_value(row.data),
+                    },
+                )
+                for row in rows.inserted.values()
+            ],
+        )
+        sql.execute_many(
+            "UPDATE processes_task SET state = ?, name = ?, completed_at = ?, completed_by = ?, data = ?j, "
+            "business_key = ? WHERE id = ?",
+            [
+                (
+                    row.state.value,
+                    row.name,
+                    sql.time(row.completed_at),
+                    row.completed_by,
+                    sql.json(None if row.data is None else encode_value(row.data)),
+                    row.business_key,
+                    row.id,
+                )
+                for row in rows.updated.values()
+            ],
+        )
+        self._delete(sql, "processes_task", list(rows.deleted))
+
+    def _write_jobs(self, sql: Sql, rows: RowChanges[Job]) -> None:
+        if rows.deleted and self._delete(sql, "processes_job", list(rows.deleted)) != len(rows.deleted):
             # A job fired by someone else is gone already: that is a concurrent modification.
-            deleted = m.Job.objects.filter(pk__in=list(jobs.deleted))._raw_delete(m.Job.objects.db)
-            if deleted != len(jobs.deleted):
-                raise ConcurrentModification("a job was fired meanwhile")
-        if jobs.inserted:
-            m.Job.objects.bulk_create([_job_model(row) for row in jobs.inserted.values()])
-        for row in jobs.updated.values():
-            m.Job.objects.filter(pk=row.id).update(
-                **_values(row, JOB_FIELDS), locked_by="", locked_until=None
-            )
+            raise ConcurrentModification("a job was fired meanwhile")
+        table = _table(m.Job)
+        sql.execute_many(
+            table.insert,
+            [
+                table.parameters(
+                    sql,
+                    {
+                        "id": row.id,
+                        "instance_id": row.instance_id,
+                        "execution_id": row.execution_id,
+                        "kind": row.kind.value,
+                        "node_id": row.node_id,
+                        "due_at": row.due_at,
+                        "attempts": row.attempts,
+                        "repeat_count": row.repeat_count,
+                        "process_id": row.process_id,
+                        "version_key": row.version_key,
+                    },
+                )
+                for row in rows.inserted.values()
+            ],
+        )
+        sql.execute_many(
+            "UPDATE processes_job SET due_at = ?, attempts = ?, repeat_count = ?, node_id = ?, kind = ?, "
+            "locked_by = '', locked_until = NULL WHERE id = ?",
+            [
+                (sql.time(row.due_at), row.attempts, row.repeat_count, row.node_id, row.kind.value, row.id)
+                for row in rows.updated.values()
+            ],
+        )
+
+    def _write_subscriptions(self, sql: Sql, rows: RowChanges[Subscription]) -> None:
+        table = _table(m.Subscription)
+        sql.execute_many(
+            table.insert,
+            [
+                table.parameters(
+                    sql,
+                    {
+                        "id": row.id,
+                        "instance_id": row.instance_id,
+                        "execution_id": row.execution_id,
+                        "kind": row.kind.value,
+                        "node_id": row.node_id,
+                        "name": row.name,
+                        "correlation_key": row.correlation_key,
+                        "created_at": row.created_at,
+                        "last_result": row.last_result,
+                    },
+                )
+                for row in rows.inserted.values()
+            ],
+        )
+        sql.execute_many(
+            "UPDATE processes_subscription SET execution_id = ?, node_id = ?, name = ?, correlation_key = ?, "
+            "last_result = ? WHERE id = ?",
+            [
+                (row.execution_id, row.node_id, row.name, row.correlation_key, row.last_result, row.id)
+                for row in rows.updated.values()
+            ],
+        )
+        self._delete(sql, "processes_subscription", list(rows.deleted))
+
+    def _write_incidents(self, sql: Sql, rows: RowChanges[Incident]) -> None:
+        table = _table(m.Incident)
+        sql.execute_many(
+            table.insert,
+            [
+                table.parameters(
+                    sql,
+                    {
+                        "id": row.id,
+                        "instance_id": row.instance_id,
+                        "execution_id": row.execution_id,
+                        "node_id": row.node_id,
+                        "message": row.message,
+                        "created_at": row.created_at,
+                        "state": row.state.value,
+                        "job_id": row.job_id,
+                        "resolved_at": row.resolved_at,
+                    },
+                )
+                for row in rows.inserted.values()
+            ],
+        )
+        sql.execute_many(
+            "UPDATE processes_incident SET state = ?, message = ?, resolved_at = ?, job_id = ? WHERE id = ?",
+            [
+                (row.state.value, row.message, sql.time(row.resolved_at), row.job_id, row.id)
+                for row in rows.updated.values()
+            ],
+        )
+        self._delete(sql, "processes_incident", list(rows.deleted))

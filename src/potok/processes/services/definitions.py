@@ -32,8 +32,12 @@ def read_checked(data: bytes, *, source_name: str) -> Definitions:
 def problems_of(definitions: Definitions) -> list[dict[str, Any]]:
     """Every problem of the model, errors and warnings, each naming its element."""
     return [
-        {"element_id": problem.element_id, "message": problem.message, "line": problem.line,
-         "severity": problem.severity}
+        {
+            "element_id": problem.element_id,
+            "message": problem.message,
+            "line": problem.line,
+            "severity": problem.severity,
+        }
         for problem in validate_definitions(definitions)
     ]
 

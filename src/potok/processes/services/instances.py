@@ -12,6 +12,7 @@ from potok.core import clock
 from potok.core.errors import Conflict, NotFound, ValidationFailed
 from potok.engine.errors import ConcurrentModification, EngineError, InvalidTransition
 from potok.engine.errors import NotFound as EngineNotFound
+from potok.engine.runtime.serialization import encode_value
 from potok.processes.models import OperationLog, ProcessInstance
 from potok.processes.runtime import engine
 
@@ -55,12 +56,11 @@ def process_start(
             if isinstance(error, ConcurrentModification):
                 raise
             raise ValidationFailed({"process": str(error)}) from error
-        ProcessInstance.objects.filter(pk=instance.id).update(
-            entity_type=entity_type,
-            record_id=record_id,
-            started_by=actor if getattr(actor, "pk", None) else None,
-            start_reason=reason[:200],
-        )
+        started_by = actor if getattr(actor, "pk", None) else None
+        if entity_type or record_id is not None or started_by is not None or reason:
+            ProcessInstance.objects.filter(pk=instance.id).update(
+                entity_type=entity_type, record_id=record_id, started_by=started_by, start_reason=reason[:200]
+            )
         if entity_type and record_id is not None:
             audit_record(
                 actor=actor,
@@ -70,7 +70,26 @@ def process_start(
                 changes={"process": (None, f"{process.name or process_key} ({instance.id[:8]})")},
                 message=reason,
             )
-        return ProcessInstance.objects.get(pk=instance.id)
+        # Built from what the engine returned: no second query on the hot path.
+        result = ProcessInstance(
+            id=instance.id,
+            process_id=instance.process_id,
+            version_id=current.definitions.version_id(  # type: ignore[union-attr]
+                instance.version_key
+            ),
+            state=instance.state.value,
+            business_key=instance.business_key,
+            variables=encode_value(instance.variables),
+            started_at=instance.started_at,
+            ended_at=instance.ended_at,
+            lock_version=instance.version,
+            entity_type=entity_type,
+            record_id=record_id,
+            started_by=started_by,
+            start_reason=reason[:200],
+        )
+        result._state.adding = False
+        return result
 
     return in_transaction_with_retry(start)
 

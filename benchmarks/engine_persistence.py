@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""The engine on the product's real persistence path (Django store, one transaction per step), side by
+side with SpiffWorkflow 3.2 saving and reloading its JSON after every step, in one run.
+
+Measures (the letters are those of the engine issue):
+  (c) full instances of ../shared/bench/complaint_review.bpmn per second on SQLite (a file, WAL),
+      against SpiffWorkflow's save-and-reload-after-every-step figure;
+  (d) the same on PostgreSQL: instances started per second and task completions per second;
+  (e) the cost of one task completion with few vs many instances waiting (it must stay flat);
+  (f) the resident memory of a worker process with many instances waiting in the database.
+
+    python benchmarks/engine_persistence.py --quick          # within a minute, small sizes
+    python benchmarks/engine_persistence.py --waiting 100000 --memory-instances 1000000
+
+PostgreSQL is taken from BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/potok_bench; the
+database is dropped and created). Figures are medians of --runs runs; the last lines print the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_BENCH = ROOT.parent / "shared" / "bench"
+MODEL = SHARED_BENCH / "complaint_review.bpmn"
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/potok_bench")
+
+
+def data_for(node_id: str, i: int) -> dict[str, Any]:
+    """The same form data the SpiffWorkflow baseline uses."""
+    return {
+        "register": {
+            "amount": 20000 if i % 2 else 5000,
+            "customer": f"C{i:07d}",
+            "complaint": "Late delivery and damaged goods",
+            "channel": "email",
+        },
+        "director": {"approved": True, "director": "D. Smith"},
+        "investigate": {"findings": "carrier damage", "refund": 120.0},
+        "notify": {"notified": True, "letter_id": f"L{i:07d}"},
+    }[node_id]
+
+
+# -- a child process per database: Django is configured once per process ----------------------------
+
+
+def child(database: str, mode: str, count: int, waiting: int) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "potok.config.settings"
+    os.environ["POTOK_DEBUG"] = "0"
+    os.environ["POTOK_SECRET_KEY"] = "benchmark-" + "x" * 60
+    os.environ["POTOK_EMBEDDED"] = "1"
+    if database == "postgres":
+        os.environ["DATABASE_URL"] = PG_URL
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["POTOK_DATA_DIR"] = database
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import transaction
+
+    call_command("migrate", verbosity=0)
+    from potok.processes.models import Task
+    from potok.processes.services.definitions import process_publish_file
+    from potok.processes.services.instances import process_start, task_complete_in_engine
+
+    if not Task.objects.exists() and mode != "memory":
+        process_publish_file(actor=None, data=MODEL.read_bytes(), source_name="complaint_review.bpmn")
+
+    from potok.processes.sql import Sql
+
+    def open_task(instance_id: str) -> tuple[str, str] | None:
+        # What an inbox shows: the instance's open task (an indexed query, as the product's inbox runs it).
+        rows = Sql.current().rows(
+            "SELECT id, node_id FROM processes_task WHERE instance_id = ? AND state = 'open' "
+            "ORDER BY created_at, id LIMIT 1",
+            [instance_id],
+        )
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def full(i: int) -> None:
+        instance = process_start(actor=None, process_key="complaint_review")
+        while (task := open_task(instance.id)) is not None:
+            task_complete_in_engine(actor=None, task_id=task[0], data=data_for(task[1], i))
+
+    result: dict[str, Any] = {}
+    if mode == "full":
+        full(0)
+        started = time.perf_counter()
+        for i in range(count):
+            full(i)
+        result["full_per_s"] = count / (time.perf_counter() - started)
+    elif mode == "start_complete":
+        started = time.perf_counter()
+        ids = [process_start(actor=None, process_key="complaint_review").id for _ in range(count)]
+        result["started_per_s"] = count / (time.perf_counter() - started)
+        tasks = list(Task.objects.filter(instance_id__in=ids, state="open").values_list("id", "node_id"))
+        started = time.perf_counter()
+        for i, (task_id, node_id) in enumerate(tasks):
+            task_complete_in_engine(actor=None, task_id=task_id, data=data_for(node_id, i))
+        result["completed_per_s"] = len(tasks) / (time.perf_counter() - started)
+    elif mode == "flat":
+        # `waiting` instances parked at their first task, then the cost of completing tasks of others.
+        made = Task.objects.filter(state="open").count()
+        batch = 500
+        while made < waiting:
+            with transaction.atomic():
+                for _ in range(min(batch, waiting - made)):
+                    process_start(actor=None, process_key="complaint_review")
+            made = min(waiting, made + batch)
+        probes = [process_start(actor=None, process_key="complaint_review").id for _ in range(count)]
+        tasks = list(Task.objects.filter(instance_id__in=probes, state="open").values_list("id", "node_id"))
+        timings = []
+        for i, (task_id, node_id) in enumerate(tasks):
+            started = time.perf_counter()
+            task_complete_in_engine(actor=None, task_id=task_id, data=data_for(node_id, i))
+            timings.append(time.perf_counter() - started)
+        result["completion_ms_median"] = statistics.median(timings) * 1000
+        result["waiting"] = Task.objects.filter(state="open").count()
+    elif mode == "memory":
+        import resource
+
+        from potok.core import periodic
+
+        periodic.run_all_now()
+        result["rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        from potok.processes.models import ProcessInstance
+
+        result["instances_waiting"] = ProcessInstance.objects.filter(state="running").count()
+    print(json.dumps(result))
+
+
+def run_child(database: str, mode: str, count: int, waiting: int = 0) -> dict[str, Any]:
+    output = subprocess.run(
+        [sys.executable, __file__, "_child", database, mode, str(count), str(waiting)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return dict(json.loads(output.strip().splitlines()[-1]))
+
+
+def fresh_postgres() -> bool:
+    import psycopg
+
+    admin_url = PG_URL.rsplit("/", 1)[0] + "/postgres"
+    name = PG_URL.rsplit("/", 1)[1]
+    try:
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        print(f"PostgreSQL not reachable ({error}); skipping (d)", flush=True)
+        return False
+    return True
+
+
+def fill_waiting_postgres(count: int) -> None:
+    """Park `count` instances at their first task with set-based SQL (minutes instead of hours)."""
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True) as connection:
+        version = connection.execute(
+            "SELECT id FROM processes_processversion ORDER BY id LIMIT 1"
+        ).fetchone()[0]
+        connection.execute(
+            """
+            INSERT INTO processes_processinstance (id, process_id, version_id, state, business_key, variables,
+                started_at, lock_version, entity_type)
+            SELECT md5('i' || n), 'complaint_review', %s, 'running', NULL, '{}', now(), 1, ''
+            FROM generate_series(1, %s) AS n
+            """,
+            (version, count),
+        )
+        connection.execute(
+            """
+            INSERT INTO processes_execution (id, instance_id, node_id, state, started_at, loop_counter, mi_total,
+                mi_completed)
+            SELECT md5('e' || n), md5('i' || n), 'register', 'waiting', now(), 0, 0, 0
+            FROM generate_series(1, %s) AS n
+            """,
+            (count,),
+        )
+        connection.execute(
+            """
+            INSERT INTO processes_task (id, instance_id, process_id, node_id, execution_id, kind, state, name,
+                created_at, priority, outcome, entity_type, role_object_type, role_object_id)
+            SELECT md5('t' || n), md5('i' || n), 'complaint_review', 'register', md5('e' || n), 'user', 'open',
+                'Register', now(), 0, '', '', '', ''
+            FROM generate_series(1, %s) AS n
+            """,
+            (count,),
+        )
+
+
+def spiff_persist(count: int) -> float | None:
+    path = SHARED_BENCH / "spiff_baseline.py"
+    try:
+        spec = importlib.util.spec_from_file_location("spiff_baseline", path)
+        assert spec and spec.loader
+        baseline = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(baseline)
+    except (ImportError, FileNotFoundError, AssertionError) as error:
+        print(f"SpiffWorkflow baseline unavailable ({error})", flush=True)
+        return None
+    process_spec, subprocesses = baseline.load()
+    started = time.perf_counter()
+    for i in range(count):
+        baseline.run_full(process_spec, subprocesses, i, persist=True)
+    return count / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--waiting", type=int, default=100_000)
+    parser.add_argument("--memory-instances", type=int, default=1_000_000)
+    args = parser.parse_args()
+    if args.quick:
+        args.runs, args.count, args.waiting, args.memory_instances = 3, 60, 2_000, 20_000
+    if not MODEL.exists():
+        sys.exit(f"{MODEL} is absent")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; count={args.count}, runs={args.runs}",
+        flush=True,
+    )
+
+    ours_sqlite, spiff = [], []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory() as folder:
+            ours_sqlite.append(run_child(folder, "full", args.count)["full_per_s"])
+        figure = spiff_persist(args.count)
+        if figure is not None:
+            spiff.append(figure)
+    c_ours = statistics.median(ours_sqlite)
+    c_spiff = statistics.median(spiff) if spiff else None
+    print(
+        f"(c) SQLite full instances/s: Potok {c_ours:.1f}"
+        + (f", SpiffWorkflow save+reload {c_spiff:.1f}, ratio {c_ours / c_spiff:.2f}x" if c_spiff else ""),
+        flush=True,
+    )
+
+    d_start: list[float] = []
+    d_complete: list[float] = []
+    for _ in range(args.runs):
+        if not fresh_postgres():
+            break
+        figures = run_child("postgres", "start_complete", args.count * 3)
+        d_start.append(figures["started_per_s"])
+        d_complete.append(figures["completed_per_s"])
+    if d_start:
+        print(
+            f"(d) PostgreSQL: {statistics.median(d_start):.0f} instances started/s, "
+            f"{statistics.median(d_complete):.0f} task completions/s (one process)",
+            flush=True,
+        )
+
+    with tempfile.TemporaryDirectory() as folder:
+        few = run_child(folder, "flat", 50, waiting=10)
+        many = run_child(folder, "flat", 50, waiting=args.waiting)
+    print(
+        f"(e) SQLite completion with {few['waiting']} waiting: {few['completion_ms_median']:.2f} ms; "
+        f"with {many['waiting']} waiting: {many['completion_ms_median']:.2f} ms "
+        f"(ratio {many['completion_ms_median'] / few['completion_ms_median']:.2f})",
+        flush=True,
+    )
+
+    memory = None
+    if fresh_postgres():
+        run_child("postgres", "full", 1)  # migrate and publish
+        fill_waiting_postgres(args.memory_instances)
+        memory = run_child("postgres", "memory", 0)
+        print(
+            f"(f) worker round with {memory['instances_waiting']} instances waiting: "
+            f"max RSS {memory['rss_mib']:.0f} MiB",
+            flush=True,
+        )
+
+    print("---")
+    print(
+        f"c_sqlite_full_per_s={c_ours:.1f} spiff_persist_per_s={c_spiff or 0:.1f} "
+        f"ratio={(c_ours / c_spiff) if c_spiff else 0:.2f}"
+    )
+    if d_start:
+        print(
+            f"d_pg_started_per_s={statistics.median(d_start):.0f} d_pg_completed_per_s={statistics.median(d_complete):.0f}"
+        )
+    print(f"e_flat_ratio={many['completion_ms_median'] / few['completion_ms_median']:.2f}")
+    if memory:
+        print(f"f_worker_rss_mib={memory['rss_mib']:.0f} with {memory['instances_waiting']} waiting")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_child":
+        child(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+    else:
+        main()
