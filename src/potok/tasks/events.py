@@ -1,0 +1,182 @@
+"""One function per kind of task event (the history of a task), and the domain events automation reads.
+
+Domain events name a task as entity_type "task" with record_id = the task's number (the id of its
+"created" event; processes.Task's own key is a string). Their shape:
+
+    kind "updated", changes {"state": ["open", "completed"]}   (or "cancelled")
+    kind "updated", changes {"overdue": [false, true]}
+    snapshot {"process", "node", "name", "assignee", "entity_type", "record_id", "outcome", "task_id"}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from potok.core import clock
+from potok.core.events import emit_domain_event
+from potok.core.models import EventKind
+from potok.processes.models import Task
+from potok.tasks.models import TaskEvent, TaskEventKind
+
+ENTITY_TYPE = "task"
+
+
+def _event(task: Task, kind: str, *, actor: Any = None, **fields: Any) -> TaskEvent:
+    return TaskEvent.objects.create(
+        task=task,
+        kind=kind,
+        occurred_at=clock.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        **fields,
+    )
+
+
+def task_created(task: Task) -> TaskEvent:
+    return _event(task, TaskEventKind.CREATED)
+
+
+def task_assigned(
+    task: Task,
+    *,
+    assignee: Any,
+    addressed_to: Any = None,
+    actor: Any = None,
+    details: dict[str, Any] | None = None,
+) -> TaskEvent:
+    """The task went to `assignee` (for `addressed_to`, when he is the absent person's deputy), or to a
+    role's queue when `assignee` is None (the queue is in `details`)."""
+    return _event(
+        task,
+        TaskEventKind.ASSIGNED,
+        actor=actor,
+        assignee=assignee,
+        addressed_to=addressed_to,
+        details=details or {},
+    )
+
+
+def task_claimed(task: Task, *, actor: Any) -> TaskEvent:
+    return _event(task, TaskEventKind.CLAIMED, actor=actor, assignee=actor)
+
+
+def task_unclaimed(task: Task, *, actor: Any) -> TaskEvent:
+    return _event(task, TaskEventKind.UNCLAIMED, actor=actor, previous_assignee=actor)
+
+
+def task_redirected(
+    task: Task,
+    *,
+    actor: Any,
+    previous: Any,
+    assignee: Any,
+    addressed_to: Any = None,
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+) -> TaskEvent:
+    return _event(
+        task,
+        TaskEventKind.REDIRECTED,
+        actor=actor,
+        previous_assignee=previous,
+        assignee=assignee,
+        addressed_to=addressed_to,
+        reason=reason[:1000],
+        details=details or {},
+    )
+
+
+def task_reminded(task: Task, *, details: dict[str, Any] | None = None) -> TaskEvent:
+    return _event(task, TaskEventKind.REMINDED, assignee=task.assignee, details=details or {})
+
+
+def task_overdue(task: Task) -> TaskEvent:
+    event = _event(task, TaskEventKind.OVERDUE, assignee=task.assignee)
+    emit(task, {"overdue": (False, True)})
+    return event
+
+
+def task_escalated(
+    task: Task,
+    *,
+    tier: int,
+    action: str,
+    previous: Any = None,
+    assignee: Any = None,
+    details: dict[str, Any] | None = None,
+) -> TaskEvent:
+    return _event(
+        task,
+        TaskEventKind.ESCALATED,
+        tier=tier,
+        previous_assignee=previous,
+        assignee=assignee,
+        details={"action": action, **(details or {})},
+    )
+
+
+def task_closed(task: Task, *, actor: Any = None) -> TaskEvent:
+    """Completed (with its outcome) or cancelled; also emits the domain event automation rules read."""
+    completed = task.state == "completed"
+    event = _event(
+        task,
+        TaskEventKind.COMPLETED if completed else TaskEventKind.CANCELLED,
+        actor=actor,
+        assignee=task.assignee,
+        outcome=task.outcome if completed else "",
+    )
+    emit(task, {"state": ("open", task.state)})
+    return event
+
+
+def task_commented(task: Task, *, actor: Any, comment_id: int) -> TaskEvent:
+    return _event(task, TaskEventKind.COMMENTED, actor=actor, details={"comment": comment_id})
+
+
+def task_attached(task: Task, *, actor: Any, name: str, attachment_id: int) -> TaskEvent:
+    return _event(
+        task, TaskEventKind.ATTACHED, actor=actor, details={"file": name, "attachment": attachment_id}
+    )
+
+
+def task_addressing_problem(task: Task, *, message: str) -> TaskEvent:
+    return _event(task, TaskEventKind.ADDRESSING_PROBLEM, reason=message[:1000])
+
+
+# -- numbers and domain events ---------------------------------------------------------------------
+
+
+def task_number(task: Task) -> int:
+    """The task's stable integer number: the id of its "created" event (made now for an older task)."""
+    found = (
+        TaskEvent.objects.filter(task=task, kind=TaskEventKind.CREATED)
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return int(found) if found is not None else task_created(task).pk
+
+
+def snapshot_of(task: Task) -> dict[str, Any]:
+    assignee = task.assignee.username if task.assignee_id and task.assignee else None
+    return {
+        "task_id": task.pk,
+        "process": task.process_id,
+        "node": task.node_id,
+        "name": task.name,
+        "assignee": assignee,
+        "entity_type": task.entity_type,
+        "record_id": task.record_id,
+        "outcome": task.outcome,
+    }
+
+
+def emit(task: Task, changes: dict[str, tuple[Any, Any]]) -> None:
+    emit_domain_event(
+        entity_type=ENTITY_TYPE,
+        record_id=task_number(task),
+        kind=EventKind.UPDATED,
+        changes=changes,
+        snapshot=snapshot_of(task),
+        related_entity_type=task.entity_type,
+        related_record_id=task.record_id,
+    )

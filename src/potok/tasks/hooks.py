@@ -1,0 +1,150 @@
+"""The engine's apply hook: runs inside the engine's transaction after its rows are written.
+
+New user and manual tasks are addressed (performer, deadline, timers, read grant, history, notices);
+closed ones lose their grants and unfired timers and get their history row and domain event. Tasks of an
+instance that starts in this very transaction are linked to the instance's record right after commit
+(the record is written to the instance after the engine returns; see models.PendingLink).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from potok.accounts.models import User
+from potok.core import clock
+from potok.engine.model.process import ProcessDefinition
+from potok.engine.runtime.changes import ChangeSet
+from potok.engine.runtime.rows import Execution as ExecutionRow
+from potok.engine.runtime.rows import Instance as InstanceRow
+from potok.engine.runtime.serialization import decode_value
+from potok.engine.runtime.states import TaskKind, TaskState
+from potok.processes.definitions import DatabaseDefinitions
+from potok.processes.models import Execution, Task
+from potok.tasks import data as process_data
+from potok.tasks import events
+from potok.tasks.loading import process_facts
+from potok.tasks.models import EscalationTimer, PendingLink
+from potok.tasks.services.assigning import address_task, report_problem, resolve_problems, revoke_grants
+from potok.tasks.spec import EMPTY_SPEC, task_spec
+
+logger = logging.getLogger(__name__)
+PEOPLE_TASKS = (TaskKind.USER, TaskKind.MANUAL)
+
+
+def on_engine_changes(changes: ChangeSet) -> None:
+    closed = [
+        row.id
+        for row in changes.tasks.updated.values()
+        if row.kind in PEOPLE_TASKS and row.state in (TaskState.COMPLETED, TaskState.CANCELLED)
+    ]
+    new = [
+        row.id
+        for row in changes.tasks.inserted.values()
+        if row.kind in PEOPLE_TASKS and row.state is TaskState.OPEN
+    ]
+    if closed:
+        for task in Task.objects.filter(pk__in=closed).select_related("assignee"):
+            task_closed(task)
+    if new:
+        _address_new(changes, new)
+
+
+def task_closed(task: Task) -> None:
+    """A task completed or cancelled (by a person, by an escalation, or by the process itself)."""
+    revoke_grants(task)
+    EscalationTimer.objects.filter(task=task, fired_at__isnull=True).delete()
+    PendingLink.objects.filter(task=task).delete()
+    resolve_problems(task, actor=None)
+    actor = User.objects.filter(username=task.completed_by).first() if task.completed_by else None
+    events.task_closed(task, actor=actor)
+
+
+def address_safely(task: Task, *, spec: Any, data: Mapping[str, Any], now: Any) -> None:
+    """Address the task; a failure of the rules (a bug, bad data) must not stop the process: the task
+    then waits unassigned with an addressing problem the administrators see."""
+    try:
+        with transaction.atomic():
+            address_task(task, spec=spec, data=data, context=process_data.evaluation_context(), now=now)
+    except Exception as error:
+        logger.exception("addressing task %s failed", task.pk)
+        task.refresh_from_db()
+        report_problem(task, _("Addressing failed: %(error)s") % {"error": error})
+
+
+def _instance_row(changes: ChangeSet, instance_id: str) -> InstanceRow | None:
+    return changes.instances.inserted.get(instance_id) or changes.instances.updated.get(instance_id)
+
+
+def _execution_layers(changes: ChangeSet, execution_id: str) -> list[Mapping[str, Any]]:
+    """Local variables of the execution and its scopes, from this unit of work's rows or the table."""
+    layers: list[Mapping[str, Any]] = []
+    current: ExecutionRow | Execution | None = None
+    next_id: str | None = execution_id
+    seen: set[str] = set()
+    while next_id and next_id not in seen:
+        seen.add(next_id)
+        current = changes.executions.inserted.get(next_id) or changes.executions.updated.get(next_id)
+        if current is not None:
+            if current.variables:
+                layers.append(current.variables)
+            next_id = current.parent_id
+            continue
+        stored = Execution.objects.filter(pk=next_id).only("parent_id", "variables").first()
+        if stored is None:
+            break
+        if stored.variables:
+            layers.append(decode_value(stored.variables))
+        next_id = stored.parent_id
+    return layers
+
+
+def _address_new(changes: ChangeSet, task_ids: list[str]) -> None:
+    now = clock.now()
+    definitions = DatabaseDefinitions()
+    processes: dict[str, ProcessDefinition | None] = {}
+    tasks = (
+        Task.objects.filter(pk__in=task_ids)
+        .select_related("instance", "instance__started_by")
+        .order_by("created_at", "pk")
+    )
+    pending: list[str] = []
+    for task in tasks:
+        instance = task.instance
+        row = _instance_row(changes, instance.pk)
+        version_key = row.version_key if row is not None else None
+        key = f"{instance.process_id}@{version_key}"
+        if key not in processes:
+            processes[key] = definitions.get(instance.process_id, version_key)
+        process = processes[key]
+        node = process.nodes.get(task.node_id) if process is not None else None
+        spec = task_spec(node) if node is not None else EMPTY_SPEC
+        events.task_created(task)
+        record = process_data.record_of_instance(instance)
+        fresh = record is None and bool(changes.instances.inserted)
+        if record is not None:
+            task.entity_type, task.record_id = record.entity_type, record.pk
+            task.save(update_fields=["entity_type", "record_id"])
+        if fresh:
+            # The instance's record is written after the engine returns: link (and, when the rules read
+            # the record, address) right after this transaction commits.
+            PendingLink.objects.create(task=task, address=spec.reads_record, created_at=now)
+            pending.append(task.pk)
+            if spec.reads_record:
+                continue
+        variables = row.variables if row is not None else process_data.instance_variables(instance)
+        layers = _execution_layers(changes, task.execution_id)
+        data = process_data.process_data(
+            process_data.layered(layers, variables),
+            record=record,
+            process=process_facts(instance),
+        )
+        address_safely(task, spec=spec, data=data, now=now)
+    if pending:
+        from potok.tasks.services.linking import link_pending_tasks
+
+        transaction.on_commit(lambda: link_pending_tasks(pending))
