@@ -62,6 +62,12 @@ class Sql:
             return value
         return json.loads(value)
 
+    def read_required_time(self, value: Any) -> datetime:
+        parsed = self.read_time(value)
+        if parsed is None:
+            raise ValueError("a required datetime column is NULL")
+        return parsed
+
     def read_time(self, value: Any) -> datetime | None:
         if value is None or isinstance(value, datetime):
             return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)

@@ -46,8 +46,8 @@ class _Table:
 
     def __init__(self, model: type[Model]) -> None:
         self.name = model._meta.db_table
-        self.fields = [field for field in model._meta.concrete_fields]
-        self.columns = [field.column for field in self.fields]
+        self.fields = list(model._meta.concrete_fields)
+        self.columns = [str(field.column) for field in self.fields]
         marks = ["?j" if isinstance(field, models.JSONField) else "?" for field in self.fields]
         self.insert = f"INSERT INTO {self.name} ({', '.join(self.columns)}) VALUES ({', '.join(marks)})"
 
@@ -124,10 +124,10 @@ class DjangoStore:
             r[2],
             r[3],
             ExecutionState(r[4]),
-            sql.read_time(r[5]),
+            sql.read_required_time(r[5]),
             r[6],
             r[7],
-            r[8],  # type: ignore[arg-type]
+            r[8],
             r[9],
             r[10],
             None if variables is None else decode_value(variables),
@@ -146,7 +146,7 @@ class DjangoStore:
             TaskKind(r[5]),
             TaskState(r[6]),
             r[7],
-            sql.read_time(r[8]),  # type: ignore[arg-type]
+            sql.read_required_time(r[8]),
             r[9],
             sql.read_time(r[10]),
             r[11],
@@ -155,7 +155,9 @@ class DjangoStore:
 
     @staticmethod
     def _job(sql: Sql, r: tuple[Any, ...]) -> Job:
-        return Job(r[0], r[1], r[2], JobKind(r[3]), r[4], sql.read_time(r[5]), r[6], r[7], r[8], r[9])  # type: ignore[arg-type]
+        return Job(
+            r[0], r[1], r[2], JobKind(r[3]), r[4], sql.read_required_time(r[5]), r[6], r[7], r[8], r[9]
+        )
 
     @staticmethod
     def _subscription(sql: Sql, r: tuple[Any, ...]) -> Subscription:
@@ -167,7 +169,7 @@ class DjangoStore:
             r[4],
             r[5],
             r[6],
-            sql.read_time(r[7]),  # type: ignore[arg-type]
+            sql.read_required_time(r[7]),
             bool(r[8]),
         )
 
@@ -179,9 +181,9 @@ class DjangoStore:
             r[2],
             r[3],
             r[4],
-            sql.read_time(r[5]),
+            sql.read_required_time(r[5]),
             IncidentState(r[6]),
-            r[7],  # type: ignore[arg-type]
+            r[7],
             sql.read_time(r[8]),
         )
 
@@ -218,8 +220,8 @@ class DjangoStore:
             InstanceStatus(r[3]),
             r[4],
             decode_value(sql.read_json(r[5]) or {}),
-            sql.read_time(r[6]),
-            sql.read_time(r[7]),  # type: ignore[arg-type]
+            sql.read_required_time(r[6]),
+            sql.read_time(r[7]),
             r[8],
             r[9],
             r[10],
