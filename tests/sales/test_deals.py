@@ -186,3 +186,17 @@ def test_bad_line_values_are_named(make_deal) -> None:
             fields={"name": "Услуга", "quantity": "-1", "price": "abc", "discount_percent": "150"},
         )
     assert {"quantity", "price", "discount_percent", "vat_rate"} <= set(refused.value.errors)
+
+
+def test_merging_counterparties_moves_their_deals_to_the_survivor(make_deal, make_counterparty) -> None:
+    from potok.clients.services import counterparty_merge
+
+    survivor, merged = make_counterparty(), make_counterparty()
+    deal = make_deal(counterparty=merged)
+
+    counterparty_merge(actor=None, survivor=survivor, merged=merged)
+
+    deal.refresh_from_db()
+    assert deal.counterparty == survivor
+    event = DomainEvent.objects.filter(entity_type="deal", record_id=deal.pk, kind="updated").latest("id")
+    assert event.changes["counterparty"][1]["id"] == survivor.pk

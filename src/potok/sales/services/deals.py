@@ -404,7 +404,7 @@ def deal_delete(*, actor: Any, deal: Deal, expected_version: int | None = None) 
 def deals_move_to_counterparty(*, actor: Any, source: Counterparty, target: Counterparty) -> None:
     """The merge hook of the client base: deals and leads of `source` now belong to `target`."""
     for deal in (
-        Deal.objects.select_for_update()
+        Deal.objects.select_for_update(of=("self",))
         .filter(counterparty=source)
         .select_related("pipeline", "stage", "responsible", "department", "counterparty", "loss_reason")
     ):
