@@ -191,7 +191,10 @@ def test_bad_line_values_are_named(make_deal) -> None:
 def test_merging_counterparties_moves_their_deals_to_the_survivor(make_deal, make_counterparty) -> None:
     from potok.clients.services import counterparty_merge
 
-    survivor, merged = make_counterparty(), make_counterparty()
+    survivor, merged = (
+        make_counterparty(name="ООО «Двойник»", inn=""),
+        make_counterparty(name="ООО «Двойник»", inn=""),
+    )
     deal = make_deal(counterparty=merged)
 
     counterparty_merge(actor=None, survivor=survivor, merged=merged)
