@@ -34,6 +34,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Leads"), "web:sales_lead_list", "funnel", entity_type="lead"),
     NavItem(_("Products and services"), "web:sales_product_list", "box-seam", entity_type="product"),
     NavItem(_("Sales reports"), "web:sales_reports", "bar-chart-line", entity_type="deal"),
+    NavItem(_("Processes"), "web:process_monitor", "activity", admin_only=True),
+    NavItem(_("Designer"), "web:process_designer_home", "bezier2", admin_only=True),
     NavItem(_("Users"), "web:user_list", "people", entity_type="user", group="organisation"),
     NavItem(
         _("Departments"), "web:department_list", "diagram-3", entity_type="department", group="organisation"

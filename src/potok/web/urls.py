@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("potok.web.routes.notifications")),
     path("", include("potok.web.routes.sales")),
     path("", include("potok.web.routes.security")),
+    path("", include("potok.web.routes.processes")),
 ]

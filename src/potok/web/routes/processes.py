@@ -1,0 +1,31 @@
+from django.urls import URLPattern, URLResolver, path
+
+from potok.web.views.processes import designer, instance, monitor
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("processes/", monitor.monitor, name="process_monitor"),
+    path("processes/instances/", monitor.instance_list, name="process_instance_list"),
+    path("processes/instances/<str:instance_id>/", instance.instance_detail, name="process_instance"),
+    path(
+        "processes/instances/<str:instance_id>/<str:operation>/",
+        instance.instance_operate,
+        name="process_instance_operate",
+    ),
+    path(
+        "processes/incidents/<str:incident_id>/retry/", instance.incident_retry, name="process_incident_retry"
+    ),
+    path("processes/definitions/<str:key>/", monitor.definition_detail, name="process_definition"),
+    path("processes/definitions/<str:key>/diff/", monitor.version_diff, name="process_diff"),
+    path("processes/definitions/<str:key>/v<int:number>/heatmap/", monitor.heatmap, name="process_heatmap"),
+    path(
+        "processes/definitions/<str:key>/v<int:number>/download/",
+        monitor.version_download,
+        name="process_version_download",
+    ),
+    path("processes/designer/", designer.designer_home, name="process_designer_home"),
+    path("processes/designer/new/", designer.designer, name="process_designer_new"),
+    path("processes/designer/save/", designer.designer_save, name="process_designer_save"),
+    path("processes/designer/validate/", designer.designer_validate, name="process_designer_validate"),
+    path("processes/designer/check/", designer.designer_check, name="process_designer_check"),
+    path("processes/designer/<str:key>/", designer.designer, name="process_designer"),
+]

@@ -1,0 +1,33 @@
+/* Forms with data-confirm ask first, in a dialog (Bootstrap modal from web/processes/_confirm.html) that
+ * works with the keyboard; without the dialog markup the browser's own confirm() is used. */
+(function () {
+  'use strict';
+  var dialog = document.getElementById('potok-confirm');
+  var pending = null;
+
+  if (dialog) {
+    dialog.querySelector('[data-confirm-ok]').addEventListener('click', function () {
+      var form = pending;
+      pending = null;
+      window.bootstrap.Modal.getOrCreateInstance(dialog).hide();
+      if (form) {
+        form.dataset.confirmed = '1';
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      }
+    });
+  }
+
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches('form[data-confirm]')) { return; }
+    if (form.dataset.confirmed === '1') { delete form.dataset.confirmed; return; }
+    event.preventDefault();
+    if (!dialog || !window.bootstrap) {
+      if (window.confirm(form.dataset.confirm)) { form.dataset.confirmed = '1'; form.submit(); }
+      return;
+    }
+    pending = form;
+    dialog.querySelector('[data-confirm-text]').textContent = form.dataset.confirm;
+    window.bootstrap.Modal.getOrCreateInstance(dialog).show();
+  });
+})();
