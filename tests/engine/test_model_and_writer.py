@@ -66,7 +66,14 @@ def test_extensions_vendor_attributes_lanes_and_documentation_are_kept() -> None
     assert register.extensions == {
         "performer": [{"role": "receptionist", "object": "department"}],
         "deadline": [{"duration": "2 working days"}],
-        "form": [{"field": [{"name": "amount", "type": "decimal", "required": "true"}, {"name": "comment", "type": "text"}]}],
+        "form": [
+            {
+                "field": [
+                    {"name": "amount", "type": "decimal", "required": "true"},
+                    {"name": "comment", "type": "text"},
+                ]
+            }
+        ],
     }
     assert register.vendor_attributes["camunda:assignee"] == "ivanov"
     assert register.vendor_attributes["camunda:candidateGroups"] == "office"
@@ -115,7 +122,10 @@ def test_edits_are_written_back_and_the_rest_is_untouched() -> None:
     assert process.nodes["register"].extensions == {"deadline": [{"duration": "1 working day"}]}
     assert process.nodes["end"].extensions == {"notify": [{"role": "director"}]}
     # and everything else is as drawn: vendor data, unknown attributes, comments, the diagram
-    assert process.nodes["register"].vendor_extensions == original.processes["complaint"].nodes["register"].vendor_extensions
+    assert (
+        process.nodes["register"].vendor_extensions
+        == original.processes["complaint"].nodes["register"].vendor_extensions
+    )
     assert b'acme:stamp="kept"' in written and b"<!-- drawn in the Camunda Modeler -->" in written
     assert b'camunda:formKey="embedded:app:forms/register.html"' in written
     assert again.diagram == original.diagram
@@ -126,20 +136,37 @@ def test_edits_are_written_back_and_the_rest_is_untouched() -> None:
 
 
 def test_the_potok_namespace_is_declared_when_a_file_did_not_have_it() -> None:
-    plain = FILE.replace(b' xmlns:potok="https://potok.dev/schema/bpmn/1.0"', b"").replace(
-        b"<potok:", b"<acme:"
-    ).replace(b"</potok:", b"</acme:")
-    edited = DefinitionsEditor(read_bpmn(plain, source_name="x")).set_potok_attribute("call", "binding", "latest").commit()
+    plain = (
+        FILE.replace(b' xmlns:potok="https://potok.dev/schema/bpmn/1.0"', b"")
+        .replace(b"<potok:", b"<acme:")
+        .replace(b"</potok:", b"</acme:")
+    )
+    edited = (
+        DefinitionsEditor(read_bpmn(plain, source_name="x"))
+        .set_potok_attribute("call", "binding", "latest")
+        .commit()
+    )
     written = write_bpmn(edited)
     assert b'xmlns:potok="https://potok.dev/schema/bpmn/1.0"' in written
-    assert read_bpmn(written, source_name="x").processes["complaint"].nodes["call"].call.binding is CallBinding.LATEST  # type: ignore[attr-defined]
+    assert (
+        read_bpmn(written, source_name="x").processes["complaint"].nodes["call"].call.binding
+        is CallBinding.LATEST
+    )  # type: ignore[attr-defined]
 
 
 def test_validation_names_elements() -> None:
-    broken = FILE.replace(b'<bpmn:exclusiveGateway id="gw" default="f_small"/>', b'<bpmn:exclusiveGateway id="gw"/>')
+    broken = FILE.replace(
+        b'<bpmn:exclusiveGateway id="gw" default="f_small"/>', b'<bpmn:exclusiveGateway id="gw"/>'
+    )
     broken = broken.replace(b"${amount > 10000}", b"")
-    broken = broken.replace(b'<bpmn:sequenceFlow id="f4" sourceRef="call" targetRef="end"/>', b'<bpmn:sequenceFlow id="f4" sourceRef="call" targetRef="nowhere"/>')
-    problems = {(p.element_id, p.severity): p.message for p in validate_definitions(read_bpmn(broken, source_name="x"))}
+    broken = broken.replace(
+        b'<bpmn:sequenceFlow id="f4" sourceRef="call" targetRef="end"/>',
+        b'<bpmn:sequenceFlow id="f4" sourceRef="call" targetRef="nowhere"/>',
+    )
+    problems = {
+        (p.element_id, p.severity): p.message
+        for p in validate_definitions(read_bpmn(broken, source_name="x"))
+    }
     assert "several outgoing flows without a condition" in problems[("gw", "error")]
     assert "'nowhere' is not a node" in problems[("f4", "error")]
     assert "cannot be reached" not in " ".join(problems.values())

@@ -44,7 +44,9 @@ def _raw_diagram(data: bytes) -> list[tuple[str, tuple[str, ...]]]:
         if bounds is not None:
             values = tuple(bounds.get(name) or "" for name in ("x", "y", "width", "height"))
         values += tuple(
-            f"{point.get('x')},{point.get('y')}" for point in element if etree.QName(point).localname == "waypoint"
+            f"{point.get('x')},{point.get('y')}"
+            for point in element
+            if etree.QName(point).localname == "waypoint"
         )
         result.append((element.get("id") or "", values))
     return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from potok.engine.calendar import parse_working_duration
 from potok.engine.errors import BpmnError, ScriptError
 from potok.engine.expressions import ExpressionError, compile_expression
@@ -12,6 +14,12 @@ from potok.engine.model.scripts import compile_script
 from potok.engine.model.specs import Condition, Script, TimerSpec
 
 # Potok's own script formats; everything else is refused.
+# Text that only Python reads this way: its constants, statements, augmented assignment, slices, f-strings.
+_PYTHON_LOOKING = re.compile(
+    r"\b(True|False|None|import|def|lambda|elif|print|range|str|int|float|dict|list|self)\b"
+    r"|[+\-*/%]=|\*\*|//|:\s*$|\bf[\"']|\[[^\]]*:[^\]]*\]",
+    re.MULTILINE,
+)
 POTOK_SCRIPT_FORMATS = frozenset({"potok", "feel", "juel", "text/x-potok"})
 PYTHON_SCRIPT_FORMATS = frozenset({"python", "py", "text/x-python", "python3", "jython"})
 
@@ -76,6 +84,8 @@ class Compiler:
                 line=line,
                 source_name=self.source_name,
             )
+        if not fmt and _PYTHON_LOOKING.search(text):
+            raise _python_refused(label, element_id, line, self.source_name)
         try:
             return compile_script(text)
         except ScriptError as error:

@@ -143,8 +143,8 @@ class Engine(Operations):
             # A message nobody waits for is dropped, as BPMN says.
             with contextlib.suppress(MessageNotCorrelated):
                 self._correlate(name, key, payload, depth + 1)
-        for name, payload in unit.sent_signals:
-            self._broadcast(name, payload, depth + 1)
+        for name, payload, reached in unit.sent_signals:
+            self._broadcast(name, payload, depth + 1, skip=reached)
 
     # -- starting ---------------------------------------------------------------------------
 
@@ -252,12 +252,15 @@ class Engine(Operations):
         """
         return self._broadcast(name, payload, 0)
 
-    def _broadcast(self, name: str, payload: Mapping[str, Any] | None, depth: int) -> list[str]:
+    def _broadcast(
+        self, name: str, payload: Mapping[str, Any] | None, depth: int, skip: frozenset[str] = frozenset()
+    ) -> list[str]:
         from potok.engine.runtime.behaviours.waits import deliver
 
         by_instance: dict[str, list[str]] = {}
         for subscription in self.store.find_signal_subscriptions(name):
-            by_instance.setdefault(subscription.instance_id, []).append(subscription.id)
+            if subscription.instance_id not in skip:
+                by_instance.setdefault(subscription.instance_id, []).append(subscription.id)
         reached: list[str] = []
         for instance_id, subscription_ids in by_instance.items():
 

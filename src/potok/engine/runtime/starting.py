@@ -27,9 +27,10 @@ def choose_start(process: ProcessDefinition, start_event_id: str | None) -> str:
         return start_event_id
     if scope.start_ids:
         return scope.start_ids[0]
-    if len(scope.start_event_ids) == 1:
-        return scope.start_event_ids[0]
-    raise DefinitionError(f"process '{process.id}' has no plain start event; say which start event to use")
+    raise DefinitionError(
+        f"process '{process.id}' has no plain start event: it starts by a message, signal or timer "
+        f"({', '.join(scope.start_event_ids)})"
+    )
 
 
 def check_runnable(process: ProcessDefinition) -> None:

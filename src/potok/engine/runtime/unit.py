@@ -70,7 +70,8 @@ class UnitOfWork:
         self.dirty_variables: set[str] = set()
         # Messages and signals thrown during the unit; the engine delivers them after commit.
         self.sent_messages: list[tuple[str, str | None, dict[str, Any]]] = []
-        self.sent_signals: list[tuple[str, dict[str, Any]]] = []
+        # (name, payload, instances that already got it inside this unit)
+        self.sent_signals: list[tuple[str, dict[str, Any], frozenset[str]]] = []
 
     # -- loading ----------------------------------------------------------------------------
 

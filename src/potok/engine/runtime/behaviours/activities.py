@@ -23,6 +23,9 @@ from potok.engine.runtime.states import (
 if TYPE_CHECKING:
     from potok.engine.runtime.runner import Runner
 
+# A call activity deeper than this is refused: a call cycle would otherwise never stop starting.
+MAX_CALL_DEPTH = 20
+
 _TASK_KINDS = {
     NodeKind.USER_TASK: TaskKind.USER,
     NodeKind.MANUAL_TASK: TaskKind.MANUAL,
@@ -178,6 +181,13 @@ def enter_call_activity(runner: Runner, execution: Execution, node: Node) -> Non
     except EngineError as error:
         runner.incident(execution, f"{node.label}: {error}")
         return
+    depth = _call_depth(runner, runner.state(execution))
+    if depth >= MAX_CALL_DEPTH:
+        runner.incident(
+            execution,
+            f"{node.label}: calls are nested {depth} deep; is there a call cycle (A calls B calls A)?",
+        )
+        return
     inputs = _map(runner, execution, call, runner.variables(execution), outputs=False)
     if inputs is None:
         return
@@ -199,6 +209,15 @@ def enter_call_activity(runner: Runner, execution: Execution, node: Node) -> Non
         runner.incident(execution, f"{node.label}: {error}")
         return
     execution.called_instance_id = child.instance.id
+
+
+def _call_depth(runner: Runner, state: InstanceState) -> int:
+    depth = 0
+    instance = state.instance
+    while instance.parent_instance_id is not None and depth < MAX_CALL_DEPTH:
+        instance = runner.unit.load(instance.parent_instance_id).instance
+        depth += 1
+    return depth
 
 
 def _map(

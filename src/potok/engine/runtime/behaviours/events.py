@@ -93,18 +93,33 @@ def enter_end(runner: Runner, execution: Execution, node: Node) -> None:
 def _throw(runner: Runner, execution: Execution, event: EventNode) -> bool:
     """Side effects of a message/signal/escalation throw; False when the token must stop."""
     kind = event.event_kind
-    unit = runner.unit
     if kind is EventKind.MESSAGE:
         send_message(runner, execution, event, event.definition.name)
     elif kind is EventKind.SIGNAL:
         if event.definition.name:
-            unit.sent_signals.append((event.definition.name, {}))
+            broadcast_locally(runner, event.definition.name)
     elif kind is EventKind.ESCALATION:
         throw(runner, execution, EventKind.ESCALATION, event.definition.name, own_boundaries=False)
     elif kind in (EventKind.CANCEL, EventKind.COMPENSATE):
         runner.incident(execution, f"{event.label}: {kind.value} events are not supported")
         return False
     return True
+
+
+def broadcast_locally(runner: Runner, name: str) -> None:
+    """A thrown signal reaches the instances of this unit of work at once (an event subprocess of the
+    throwing instance must start before the instance can end); others get it after commit."""
+    unit = runner.unit
+    reached: set[str] = set()
+    for instance_id, state in list(unit.states.items()):
+        if state.instance.state is not InstanceStatus.RUNNING:
+            continue
+        for subscription in list(state.subscriptions.values()):
+            if subscription.kind is SubscriptionKind.SIGNAL and subscription.name == name:
+                if subscription.id in state.subscriptions:
+                    waits.deliver(runner, state, subscription.node_id, subscription.execution_id, None)
+                reached.add(instance_id)
+    unit.sent_signals.append((name, {}, frozenset(reached)))
 
 
 def send_message(runner: Runner, execution: Execution, node: Node, name: str | None) -> None:
