@@ -77,6 +77,7 @@ def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
 
 
 from potok.api import (  # noqa: E402
+    automation,
     calendars,
     clients,
     documents,
@@ -88,5 +89,16 @@ from potok.api import (  # noqa: E402
 )
 
 # One router per domain, so that each grows without touching the others.
-for module in (organisation, clients, documents, imports, calendars, notifications, sales, processes):
+# automation before processes: its process-instances/start-from-record must win over process-instances/{id}.
+for module in (
+    organisation,
+    clients,
+    documents,
+    imports,
+    calendars,
+    notifications,
+    sales,
+    automation,
+    processes,
+):
     api.add_router("/", module.router)

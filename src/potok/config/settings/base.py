@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "potok.imports",
     "potok.sales",
     "potok.processes",
+    "potok.automation",
     "potok.tasks",
     "potok.security",
     "potok.web",

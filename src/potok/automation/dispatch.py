@@ -1,0 +1,263 @@
+"""Dispatching the outbox: each committed domain event is matched against the enabled rules of its
+(record type, event kind), in priority order, and marked dispatched in the same transaction.
+
+Two ways in, one way through:
+- the fast path: after a commit that wrote events, `potok.automation.tasks.dispatch_events` is queued
+  with their ids (in chunks, so an import of 10 000 rows queues ten tasks, not 10 000);
+- the sweeper: periodic work that dispatches any outbox row still undispatched a few seconds after it
+  occurred (a worker killed mid-dispatch, a task lost, a connection dropped).
+
+A batch claims its events with SELECT … FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite takes the write lock
+for the whole transaction), so two workers never dispatch one event at once; the `RuleStart` key makes a
+start exactly-once even if they did. Database errors roll the batch back and leave the events to the next
+attempt; any other failure of one event becomes an incident and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.db import DatabaseError, transaction
+
+from potok.automation.conditions import event_variables
+from potok.automation.evaluation import Evaluator, Occasion
+from potok.automation.models import Outcome, RuleEvent, RuleTimer, TimerKind, Trigger
+from potok.automation.records import RecordViews, old_snapshot
+from potok.automation.ruleset import CompiledRule, RuleSet, current_rules
+from potok.automation.starting import Journal, raise_incident
+from potok.automation.timing import due_for
+from potok.core import clock
+from potok.core.models import DomainEvent
+
+logger = logging.getLogger(__name__)
+
+BATCH = 100
+SWEEP_AGE = timedelta(seconds=3)
+SWEEP_LIMIT = 500
+
+# Called inside the dispatch transaction just before it commits (tests use it to break things there).
+DispatchHook = Callable[[list[DomainEvent]], None]
+_hooks: list[DispatchHook] = []
+
+
+def add_hook(hook: DispatchHook) -> None:
+    _hooks.append(hook)
+
+
+def remove_hook(hook: DispatchHook) -> None:
+    if hook in _hooks:
+        _hooks.remove(hook)
+
+
+def dispatch_events(event_ids: Iterable[int]) -> int:
+    """Dispatch these events unless someone did already; returns how many this call dispatched."""
+    ids = sorted(set(event_ids))
+    done = 0
+    for start in range(0, len(ids), BATCH):
+        done += _dispatch_batch(ids[start : start + BATCH])
+    return done
+
+
+def dispatch_pending(*, min_age: timedelta = SWEEP_AGE, limit: int = SWEEP_LIMIT) -> int:
+    """The sweeper: dispatch outbox rows nobody dispatched, oldest first."""
+    cutoff = clock.now() - min_age
+    ids = list(
+        DomainEvent.objects.filter(dispatched_at__isnull=True, occurred_at__lte=cutoff)
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+    return dispatch_events(ids) if ids else 0
+
+
+def _claim(ids: Sequence[int]) -> list[DomainEvent]:
+    queryset = DomainEvent.objects.filter(pk__in=list(ids), dispatched_at__isnull=True).order_by("id")
+    if transaction.get_connection().features.has_select_for_update_skip_locked:
+        queryset = queryset.select_for_update(skip_locked=True)
+    return list(queryset)
+
+
+def _dispatch_batch(ids: Sequence[int]) -> int:
+    with transaction.atomic():
+        events = _claim(ids)
+        if not events:
+            return 0
+        rules = current_rules()
+        evaluator = Evaluator(Journal(), RecordViews())
+        for event in events:
+            if not rules.for_event(event.entity_type, event.kind):
+                continue
+            try:
+                with transaction.atomic():
+                    dispatch_one(event, rules, evaluator)
+            except DatabaseError:
+                raise
+            except Exception as error:
+                logger.exception("dispatching event %s failed", event.pk)
+                raise_incident(
+                    None,
+                    kind="dispatch",
+                    message=f"{type(error).__name__}: {error}",
+                    trigger=Trigger.EVENT,
+                    entity_type=event.entity_type,
+                    record_id=event.record_id,
+                    event_id=event.pk,
+                    event_key=f"event:{event.pk}",
+                )
+        evaluator.journal.flush()
+        DomainEvent.objects.filter(pk__in=[event.pk for event in events]).update(dispatched_at=clock.now())
+        for hook in list(_hooks):
+            hook(events)
+    return len(events)
+
+
+def dispatch_one(
+    event: DomainEvent,
+    rules: RuleSet,
+    evaluator: Evaluator,
+    *,
+    only_rule: int | None = None,
+    ignore_depth: bool = False,
+    trigger: str = Trigger.EVENT,
+    retry: bool = False,
+) -> None:
+    """Evaluate every rule that listens to this event, highest priority first (`retry`: an incident's
+    retry, which also evaluates rules enabled after the event)."""
+    candidates = rules.for_event(event.entity_type, event.kind)
+    if only_rule is not None:
+        candidates = [rule for rule in candidates if rule.id == only_rule]
+    if not candidates:
+        return
+    schema = evaluator.schema(event.entity_type)
+    new_view, old_view = _views(event, evaluator.views)
+    event_vars = event_variables(event)
+    stopped_by: CompiledRule | None = None
+    for rule in candidates:
+        if not retry and rule.enabled_since is not None and rule.enabled_since > event.occurred_at:
+            continue  # the rule came (or was enabled) after the change; explained by the selectors
+        if rule.event == RuleEvent.TIME:
+            _keep_timer(rule, event, new_view, schema)
+            continue
+        if not rule.hears(event, schema):
+            continue
+        key = f"event:{event.pk}"
+        if stopped_by is not None:
+            evaluator.journal.evaluation(
+                rule,
+                outcome=Outcome.SKIPPED,
+                trigger=trigger,
+                entity_type=event.entity_type,
+                record_id=event.record_id,
+                event_id=event.pk,
+                event_key=key,
+                reason=f"the rule «{stopped_by.name}» (priority {stopped_by.priority}) matched first and stops the others",
+                depth=event.depth,
+            )
+            continue
+        if rule.debounced:
+            _debounce(rule, event, old_view)
+            continue
+        occasion = Occasion(
+            trigger=trigger,
+            entity_type=event.entity_type,
+            record_id=event.record_id,
+            event_key=key,
+            new=new_view,
+            old=old_view,
+            event=event_vars,
+            event_id=event.pk,
+            depth=event.depth,
+            compare_with_old=event.kind in ("created", "updated"),
+            ignore_depth=ignore_depth,
+        )
+        if event.entity_type == "task":
+            snapshot = event.snapshot or {}
+            occasion.process_entity_type = str(snapshot.get("entity_type") or "")
+            occasion.process_record_id = int(snapshot.get("record_id") or 0)
+        decision = evaluator.run(rule, occasion)
+        if decision.matched and rule.stop_after_match:
+            stopped_by = rule
+
+
+def _views(event: DomainEvent, views: RecordViews) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    snapshot = event.snapshot or {}
+    old = old_snapshot(snapshot, event.changes or {}, event.kind)
+    built = views.from_snapshots(event.entity_type, [snapshot, old])
+    new_view = built[0] or {}
+    return new_view, built[1]
+
+
+def _keep_timer(rule: CompiledRule, event: DomainEvent, view: dict[str, Any], schema: Any) -> None:
+    """Time rules: create, move or drop the record's timer as its date field changes."""
+    timers = RuleTimer.objects.filter(
+        rule_id=rule.id, kind=TimerKind.TIME, entity_type=event.entity_type, record_id=event.record_id
+    )
+    if event.kind == "deleted":
+        timers.delete()
+        return
+    date_field = rule.options.get("date_field") or "created"
+    if date_field == "created":
+        if event.kind != "created":
+            return
+        base: Any = event.occurred_at
+    else:
+        if event.kind != "created" and date_field not in (event.changes or {}):
+            return
+        base = view.get(date_field)
+    due = due_for(rule.options, base)
+    if due is None:
+        timers.delete()
+        return
+    payload = {"base": base.isoformat() if hasattr(base, "isoformat") else str(base), "event_id": event.pk}
+    if not timers.update(
+        due_at=due, payload=payload, attempts=0, locked_by="", locked_until=None, last_error=""
+    ):
+        _create_timer(rule.id, TimerKind.TIME, event.entity_type, event.record_id, due, payload)
+
+
+def _create_timer(
+    rule_id: int, kind: str, entity_type: str, record_id: int, due: Any, payload: dict[str, Any]
+) -> None:
+    from django.db import IntegrityError
+
+    try:
+        with transaction.atomic():
+            RuleTimer.objects.create(
+                rule_id=rule_id,
+                kind=kind,
+                entity_type=entity_type,
+                record_id=record_id,
+                due_at=due,
+                payload=payload,
+            )
+    except IntegrityError:  # another worker made it meanwhile: move it instead
+        RuleTimer.objects.filter(
+            rule_id=rule_id, kind=kind, entity_type=entity_type, record_id=record_id
+        ).update(due_at=due, payload=payload)
+
+
+def _debounce(rule: CompiledRule, event: DomainEvent, old_view: dict[str, Any] | None) -> None:
+    """Push the record's pending evaluation back; the first event of the series keeps the old values."""
+    due = event.occurred_at + timedelta(seconds=max(rule.debounce_seconds, 1))
+    timers = RuleTimer.objects.filter(
+        rule_id=rule.id, kind=TimerKind.DEBOUNCE, entity_type=event.entity_type, record_id=event.record_id
+    )
+    existing = timers.select_for_update().first()
+    if existing is not None:
+        payload = dict(existing.payload)
+        payload["last_event_id"] = event.pk
+        payload["events"] = int(payload.get("events", 1)) + 1
+        timers.update(due_at=max(due, existing.due_at), payload=payload)
+        return
+    old = old_snapshot(event.snapshot or {}, event.changes or {}, event.kind)
+    payload = {
+        "first_event_id": event.pk,
+        "last_event_id": event.pk,
+        "events": 1,
+        "old": old,
+        "kind": event.kind,
+        "depth": event.depth,
+    }
+    _create_timer(rule.id, TimerKind.DEBOUNCE, event.entity_type, event.record_id, due, payload)

@@ -1,0 +1,201 @@
+"""One rule, one record, one occasion: evaluate, decide, start, write it all down.
+
+Shared by the dispatcher (outbox events), the timers (time after a date, debounce), retroactive
+applications and incident retries, so every path gives the same outcomes with the same reasons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from potok.automation.conditions import field_problem, problems_of, variables_for
+from potok.automation.models import Outcome, TriggerMode
+from potok.automation.records import RecordViews, View
+from potok.automation.ruleset import CompiledRule
+from potok.automation.schema import EntitySchema, SchemaCache
+from potok.automation.starting import (
+    Journal,
+    flag_rule,
+    max_depth,
+    raise_incident,
+    resolve_incidents,
+    start_for,
+)
+
+
+@dataclass
+class Occasion:
+    """What the rule is evaluated for."""
+
+    trigger: str
+    entity_type: str
+    record_id: int
+    event_key: str
+    new: View | None
+    old: View | None = None
+    event: Mapping[str, Any] = field(default_factory=dict)
+    event_id: int | None = None
+    depth: int = 0
+    # "only when it starts to match": compare with the values before the change.
+    compare_with_old: bool = False
+    # The record the started process works on, when it is not the evaluated one (task events).
+    process_entity_type: str | None = None
+    process_record_id: int | None = None
+    # An administrator's retry goes past the depth limit: he decided.
+    ignore_depth: bool = False
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Decision:
+    outcome: str
+    matched: bool
+    instance_id: str = ""
+
+
+class Evaluator:
+    """Evaluates rules for a unit of work, checking each rule against its type's schema once."""
+
+    def __init__(self, journal: Journal | None = None, views: RecordViews | None = None) -> None:
+        self.journal = journal or Journal()
+        self.views = views or RecordViews()
+        self._problems: dict[int, str | None] = {}
+
+    @property
+    def schemas(self) -> SchemaCache:
+        return self.views.schemas
+
+    def problem_of(self, rule: CompiledRule) -> str | None:
+        """Why the rule cannot run as saved (a field gone from its type), checked once per unit of work."""
+        if rule.id not in self._problems:
+            self._problems[rule.id] = self._check(rule)
+        return self._problems[rule.id]
+
+    def _check(self, rule: CompiledRule) -> str | None:
+        if rule.problem:
+            return rule.problem
+        if not rule.entity_type:
+            return None
+        schema = self.schemas.get(rule.entity_type)
+        if schema is None:
+            return f"the record type {rule.entity_type!r} no longer exists"
+        problems = problems_of(rule.condition, schema)
+        for source in rule.mapping_sources:
+            problem = field_problem(schema, source, self.schemas)
+            if problem:
+                problems.append(f"variables: {problem}")
+        for key in ("field", "date_field"):
+            name = rule.options.get(key)
+            if name and name != "created" and schema.field(name) is None:
+                problems.append(f"event: «{schema.label}» has no field {name!r}")
+        for name in rule.options.get("fields") or ():
+            if schema.field(name) is None:
+                problems.append(f"event: «{schema.label}» has no field {name!r}")
+        return "; ".join(problems) or None
+
+    def schema(self, entity_type: str) -> EntitySchema | None:
+        return self.schemas.get(entity_type)
+
+    def run(self, rule: CompiledRule, occasion: Occasion) -> Decision:
+        journal = self.journal
+        common = {
+            "trigger": occasion.trigger,
+            "entity_type": occasion.entity_type,
+            "record_id": occasion.record_id,
+            "event_id": occasion.event_id,
+            "event_key": occasion.event_key,
+            "depth": occasion.depth,
+        }
+        incident = {
+            "trigger": occasion.trigger,
+            "entity_type": occasion.entity_type,
+            "record_id": occasion.record_id,
+            "event_id": occasion.event_id,
+            "event_key": occasion.event_key,
+            "payload": occasion.payload,
+        }
+        problem = self.problem_of(rule)
+        if problem:
+            flag_rule(rule.id, problem)
+            journal.evaluation(
+                rule,
+                outcome=Outcome.ERRORED,
+                error=problem,
+                reason="the rule no longer fits its record type",
+                **common,
+            )
+            raise_incident(rule, kind="rule", message=problem, **incident)
+            return Decision(Outcome.ERRORED, False)
+        if occasion.depth >= max_depth() and not occasion.ignore_depth:
+            reason = (
+                f"refused: this change was made by processes started by rules {occasion.depth} times in a row "
+                f"(the limit is {max_depth()}); a loop of rules is likely"
+            )
+            journal.evaluation(rule, outcome=Outcome.REFUSED, reason=reason, **common)
+            raise_incident(rule, kind="depth", message=reason, **incident)
+            return Decision(Outcome.REFUSED, False)
+        new = occasion.new or {}
+        variables = variables_for(occasion.old, new, occasion.event)
+        evaluated = rule.condition.evaluate(variables)
+        if evaluated.result is None:
+            error = evaluated.error or "the condition could not be evaluated"
+            journal.evaluation(rule, outcome=Outcome.ERRORED, trace=evaluated.trace, error=error, **common)
+            raise_incident(rule, kind="condition", message=error, **incident)
+            return Decision(Outcome.ERRORED, False)
+        if not evaluated.result:
+            journal.evaluation(rule, outcome=Outcome.NOT_MATCHED, trace=evaluated.trace, **common)
+            return Decision(Outcome.NOT_MATCHED, False)
+        trace = evaluated.trace
+        if (
+            occasion.compare_with_old
+            and rule.trigger_mode == TriggerMode.BECOMES_TRUE
+            and occasion.old is not None
+        ):
+            before = rule.condition.evaluate(variables_for(occasion.old, occasion.old, occasion.event))
+            trace = trace + [{**entry, "before": True} for entry in before.trace]
+            if before.result:
+                journal.evaluation(
+                    rule,
+                    outcome=Outcome.SKIPPED,
+                    trace=trace,
+                    reason="the record matched already before this change (the rule starts only when it begins to match)",
+                    **common,
+                )
+                return Decision(Outcome.SKIPPED, True)
+        result = start_for(
+            rule,
+            entity_type=occasion.process_entity_type or occasion.entity_type,
+            record_id=occasion.process_record_id
+            if occasion.process_record_id is not None
+            else occasion.record_id,
+            event_key=occasion.event_key,
+            view=new,
+            variables=variables,
+            depth=occasion.depth,
+        )
+        if result.instance_id:
+            journal.evaluation(
+                rule, outcome=Outcome.MATCHED, trace=trace, instance_id=result.instance_id, **common
+            )
+            resolve_incidents(
+                rule.id,
+                entity_type=occasion.entity_type,
+                record_id=occasion.record_id,
+                event_key=occasion.event_key,
+                actor=None,
+            )
+            return Decision(Outcome.MATCHED, True, result.instance_id)
+        if result.already:
+            journal.evaluation(
+                rule,
+                outcome=Outcome.SKIPPED,
+                trace=trace,
+                reason="a process was started by this rule version for this record and event already",
+                **common,
+            )
+            return Decision(Outcome.SKIPPED, True)
+        journal.evaluation(rule, outcome=Outcome.ERRORED, trace=trace, error=result.error, **common)
+        raise_incident(rule, kind=result.kind, message=result.error, **incident)
+        return Decision(Outcome.ERRORED, True)

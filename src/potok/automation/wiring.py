@@ -1,0 +1,41 @@
+"""Connecting automation to the rest of Potok at start-up: the outbox consumer, the periodic work, the
+declared effects of actions."""
+
+from __future__ import annotations
+
+import logging
+
+from potok.core import periodic
+from potok.core.events import register_consumer
+
+logger = logging.getLogger(__name__)
+
+# Events handed to one dispatch task: an import of 10 000 rows queues ten tasks, not 10 000.
+CHUNK = 1000
+
+
+def queue_dispatch(event_ids: list[int]) -> None:
+    """The outbox consumer (after commit): queue the dispatch. The sweeper catches what this misses."""
+    from potok.automation.tasks import dispatch_events
+
+    try:
+        for start in range(0, len(event_ids), CHUNK):
+            dispatch_events.enqueue(event_ids[start : start + CHUNK])
+    except Exception:  # a save never fails because of automation; the outbox row is the truth
+        logger.exception("could not queue the dispatch of %s events; the sweeper will", len(event_ids))
+
+
+def connect() -> None:
+    from potok.automation import dispatch, effects, timers
+    from potok.automation.services import applications, housekeeping, manual
+
+    register_consumer(queue_dispatch)
+    effects.declare_builtin()
+    periodic.register("automation.dispatch_pending", dispatch.dispatch_pending, every=1.0)
+    periodic.register("automation.fire_due_timers", timers.fire_due_timers, every=0.5)
+    periodic.register("automation.advance_applications", applications.applications_advance, every=1.0)
+    periodic.register("automation.run_manual_starts", manual.manual_starts_sweep, every=2.0)
+    periodic.register("automation.check_rules", housekeeping.rules_check_periodically, every=60.0)
+    periodic.register(
+        "automation.prune_evaluations", housekeeping.evaluations_prune_periodically, every=3600.0
+    )
