@@ -24,11 +24,15 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: 
     services.login_succeeded(user=user, ip_address=_ip(request))
 
 
-def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
+def on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     services.login_failed(username=str(credentials.get("username") or ""), ip_address=_ip(request))
 
 
-def on_locked_out(sender: Any, request: HttpRequest | None, username: str | None, ip_address: str | None, **kwargs: Any) -> None:
+def on_locked_out(
+    sender: Any, request: HttpRequest | None, username: str | None, ip_address: str | None, **kwargs: Any
+) -> None:
     services.login_locked_out(username=str(username or ""), ip_address=ip_address)
 
 

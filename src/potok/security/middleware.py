@@ -1,7 +1,7 @@
 """Request-level protection.
 
-RequestGuardMiddleware (early): refuses bodies over POTOK_MAX_REQUEST_MB before they are read, and
-throttles an address whose API requests keep failing authentication.
+RequestGuardMiddleware (early): refuses bodies over POTOK_MAX_REQUEST_MB before they are read,
+throttles an address whose API requests keep failing authentication, and sends Permissions-Policy.
 
 SessionSecurityMiddleware (after authentication): ends sessions that were idle or open too long, keeps
 the sessions registry, and holds a person who has a second factor (or must have one) at the code page
@@ -47,6 +47,13 @@ class RequestGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.guard(request)
+        # Features no page of Potok uses stay off, so that injected content cannot ask for them either.
+        if getattr(settings, "PERMISSIONS_POLICY", "") and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = settings.PERMISSIONS_POLICY
+        return response
+
+    def guard(self, request: HttpRequest) -> HttpResponse:
         is_api = request.path.startswith(API_PREFIX)
         try:
             size = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -154,7 +161,12 @@ class SessionSecurityMiddleware:
         if state is None or state.get("key") != key or state.get("user") != request.user.pk:
             same_person = state is not None and state.get("user") == request.user.pk
             started = state["started"] if same_person and state else now.timestamp()
-            session[STATE_KEY] = {"key": key, "user": request.user.pk, "started": started, "seen": now.timestamp()}
+            session[STATE_KEY] = {
+                "key": key,
+                "user": request.user.pk,
+                "started": started,
+                "seen": now.timestamp(),
+            }
             services.session_register(
                 user=request.user,  # type: ignore[arg-type]
                 session_key=key,

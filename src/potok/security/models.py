@@ -17,7 +17,9 @@ class UserSession(models.Model):
     """
 
     # The key is a password in all but name: pages and URLs name a registry entry by its id, never by it.
-    session = models.OneToOneField(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="+")
+    session = models.OneToOneField(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="+"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),

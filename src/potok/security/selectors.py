@@ -44,7 +44,9 @@ def users_with_sessions() -> QuerySet[User]:
     }
     return (
         User.objects.filter(**live)
-        .annotate(session_count=Count("security_sessions"), last_seen_at=Max("security_sessions__last_seen_at"))
+        .annotate(
+            session_count=Count("security_sessions"), last_seen_at=Max("security_sessions__last_seen_at")
+        )
         .order_by("-last_seen_at")
     )
 

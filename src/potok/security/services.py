@@ -124,7 +124,7 @@ def _session_keys_of(user: User) -> set[str]:
 def sessions_end(*, actor: Any, user: User, keep_session_key: str | None = None) -> int:
     """End the user's sessions (all, or all but the caller's own); their next request is logged out."""
     keys = _session_keys_of(user) - {keep_session_key}
-    ended, _details = Session.objects.filter(session_key__in=keys).delete()
+    Session.objects.filter(session_key__in=keys).delete()
     count = len(keys)
     _audit(
         actor=actor,
@@ -231,10 +231,9 @@ def api_authentication_failed(*, ip_address: str | None) -> None:
     now = clock.now()
     window_start = now - timedelta(minutes=settings.POTOK_API_AUTH_COOLOFF_MINUTES)
     with transaction.atomic():
-        updated = (
-            ApiAuthFailure.objects.filter(ip_address=ip_address, last_failure_at__gt=window_start)
-            .update(failures=F("failures") + 1, last_failure_at=now)
-        )
+        updated = ApiAuthFailure.objects.filter(
+            ip_address=ip_address, last_failure_at__gt=window_start
+        ).update(failures=F("failures") + 1, last_failure_at=now)
         if updated:
             return
     try:
