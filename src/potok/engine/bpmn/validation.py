@@ -10,6 +10,7 @@ from potok.engine.model.kinds import (
     GATEWAY_KINDS,
     UNSUPPORTED_EVENT_KINDS,
     UNSUPPORTED_KINDS,
+    CallBinding,
     EventKind,
     NodeKind,
 )
@@ -151,6 +152,13 @@ class _ProcessChecker:
             self._task(node)
         elif isinstance(node, CallActivityNode) and node.call is None:
             self.add(node, f"{node.label} has no calledElement: it does not say which process to call")
+        elif (
+            isinstance(node, CallActivityNode)
+            and node.call is not None
+            and node.call.binding is CallBinding.PINNED
+            and not node.call.version
+        ):
+            self.add(node, f"{node.label} is pinned to a version but does not say which (potok:version)")
         if node.kind in ACTIVITY_KINDS and node.default_flow is not None and node.default_flow.condition:
             self.add(
                 node, f"{node.label}: its default flow '{node.default_flow.id}' has a condition", "warning"
