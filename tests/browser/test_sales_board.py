@@ -92,10 +92,9 @@ def test_dragging_to_won_is_refused_by_the_checklist_then_accepted_with_one_even
 
     # when the checklist is done on the deal page and the card is dragged again
     page.goto(f"{page.base_url}/sales/deals/{deal.pk}/")
-    page.get_by_label("Согласованы цена и условия поставки").check()
-    page.locator("#checklists").get_by_text("Всё сделано для этой стадии").or_(
-        page.locator("#checklists").get_by_text("Everything is done for this stage.")
-    ).wait_for()
+    with page.expect_response(lambda response: "/checklist/" in response.url):
+        page.get_by_label("Согласованы цена и условия поставки").check()
+    page.locator("#checklists").get_by_text("Всё сделано для этой стадии").wait_for()
     page.goto(f"{page.base_url}/sales/pipelines/{deal.pipeline_id}/board/")
     page.locator(f"[data-testid=deal-{deal.pk}]").drag_to(
         page.locator("[data-testid=column-won] [data-drop-target]")

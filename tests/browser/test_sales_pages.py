@@ -17,9 +17,9 @@ def test_deal_page_ticks_the_checklist_in_place(page_for, screenshot) -> None:
     Deal.objects.filter(pk=deal.pk).update(checklist={})
     page = page_for("sales1")
     page.goto(f"{page.base_url}/sales/deals/{deal.pk}/")
-    box = page.get_by_label("Выяснена потребность")
-    box.check()
-    page.wait_for_function("() => document.querySelector('#checklists input:checked') !== null")
+    with page.expect_response(lambda response: "/checklist/" in response.url):
+        page.get_by_label("Выяснена потребность").check()
+    page.locator("#checklists input:checked").wait_for()
     deal.refresh_from_db()
     assert deal.checklist == {str(deal.stage_id): ["need"]}
     assert page.js_errors == []
