@@ -13,6 +13,10 @@ class ProcessesConfig(AppConfig):
 
         periodic.register("processes.fire_due_jobs", fire_due_jobs, every=0.5)
 
+        from potok.processes.actions import register_builtin_actions
+
+        register_builtin_actions()
+
         from potok.access import registry
         from potok.processes.models import ProcessInstance
 

@@ -8,6 +8,7 @@ AppConfig.ready().
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from potok.core import clock
 from potok.engine.calendar import WorkingTime
@@ -29,14 +30,14 @@ class CompanyCalendar:
         return result
 
 
-def build_engine() -> Engine:
+def build_engine(*, instance_values: dict[str, Any] | None = None) -> Engine:
     definitions = DatabaseDefinitions()
-    store = DjangoStore(version_ids=definitions.version_id)
+    store = DjangoStore(version_ids=definitions.version_id, instance_values=instance_values)
     return Engine(
         store, definitions=definitions, actions=ACTIONS, calendar=CompanyCalendar(), clock=clock.now
     )
 
 
-def engine() -> Engine:
+def engine(*, instance_values: dict[str, Any] | None = None) -> Engine:
     """A fresh engine per unit of work: cheap, and it holds no state between requests or jobs."""
-    return build_engine()
+    return build_engine(instance_values=instance_values)

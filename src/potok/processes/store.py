@@ -109,9 +109,17 @@ INCIDENT_COLUMNS = "id, instance_id, execution_id, node_id, message, created_at,
 class DjangoStore:
     """The Store port on the database, in raw SQL on Django's connection and transaction."""
 
-    def __init__(self, *, version_ids: Callable[[str], int] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        version_ids: Callable[[str], int] | None = None,
+        instance_values: dict[str, Any] | None = None,
+    ) -> None:
         # version_key ("complaint:3") → ProcessVersion id, given by the definitions provider.
         self._version_ids = version_ids
+        # Potok's columns of instances this unit of work creates (the record they work on, who started
+        # them), written with the row so the tasks layer sees them when it addresses the first tasks.
+        self._instance_values = instance_values or {}
 
     # -- row readers ------------------------------------------------------------------------
 
@@ -363,6 +371,7 @@ class DjangoStore:
                 table.parameters(
                     sql,
                     {
+                        **self._instance_values,
                         "id": row.id,
                         "process_id": row.process_id,
                         "version_id": self._version_id(row.version_key),

@@ -45,8 +45,16 @@ def process_start(
 ) -> ProcessInstance:
     """Start the latest published (or the pinned) version of a process for a record."""
 
+    started_by = actor if getattr(actor, "pk", None) else None
+    instance_values = {
+        "entity_type": entity_type,
+        "record_id": record_id,
+        "started_by_id": started_by.pk if started_by is not None else None,
+        "start_reason": reason[:200],
+    }
+
     def start() -> ProcessInstance:
-        current = engine()
+        current = engine(instance_values=instance_values)
         process = current.definitions.get(process_key, version_key) if current.definitions else None
         if process is None:
             raise ValidationFailed({"process": f"The process {process_key!r} has no published version."})
@@ -56,11 +64,6 @@ def process_start(
             if isinstance(error, ConcurrentModification):
                 raise
             raise ValidationFailed({"process": str(error)}) from error
-        started_by = actor if getattr(actor, "pk", None) else None
-        if entity_type or record_id is not None or started_by is not None or reason:
-            ProcessInstance.objects.filter(pk=instance.id).update(
-                entity_type=entity_type, record_id=record_id, started_by=started_by, start_reason=reason[:200]
-            )
         if entity_type and record_id is not None:
             audit_record(
                 actor=actor,

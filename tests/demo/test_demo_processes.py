@@ -1,0 +1,55 @@
+"""The demo's processes are valid BPMN, publish on load, and address their first task as SCENARIOS.md says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from potok.engine.bpmn import read_bpmn, validate_definitions
+
+BPMN = Path(__file__).resolve().parents[2] / "src" / "potok" / "demo" / "bpmn"
+
+
+@pytest.mark.parametrize("path", sorted(BPMN.glob("*.bpmn")), ids=lambda p: p.stem)
+def test_each_demo_process_is_valid_and_has_a_diagram(path: Path) -> None:
+    definitions = read_bpmn(path.read_bytes(), source_name=path.name)
+    assert [p for p in validate_definitions(definitions) if p.severity == "error"] == []
+    process = definitions.processes[path.stem]
+    shapes = {element.element_ref for element in definitions.diagram}
+    assert set(process.nodes) <= shapes and set(process.flows) <= shapes
+
+
+def test_the_files_are_what_the_build_script_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+    import sys
+
+    script = BPMN.parents[3] / "scripts" / "build_demo_bpmn.py"
+    spec = importlib.util.spec_from_file_location("build_demo_bpmn", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "build_demo_bpmn", module)
+    spec.loader.exec_module(module)
+    for process in module.PROCESSES:
+        assert module.xml(process) == (BPMN / f"{process.key}.bpmn").read_text(encoding="utf-8"), process.key
+
+
+@pytest.mark.django_db
+def test_a_complaint_process_starts_with_the_service_head(demo_company) -> None:
+    from potok.documents.models import Document
+    from potok.processes.models import Task
+    from potok.processes.services.instances import process_start
+
+    complaint = Document.objects.filter(document_type__code="complaint").order_by("id").first()
+    assert complaint is not None
+    instance = process_start(
+        actor=None,
+        process_key="complaint_review",
+        entity_type="document.complaint",
+        record_id=complaint.pk,
+        variables={"complaint_id": complaint.pk},
+    )
+    task = Task.objects.get(instance_id=instance.id, state="open")
+    assert task.node_id == "assign"
+    assert task.assignee is not None and task.assignee.username == "service_head"
+    assert task.due_at is not None
