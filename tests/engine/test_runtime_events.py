@@ -230,3 +230,15 @@ def test_timer_start_event_cycle_starts_three_instances() -> None:
     started = [i for i in given.store.instances.values() if i.process_id == "ticker"]
     assert len(started) == 3
     assert all(i.state is InstanceStatus.COMPLETED for i in started)
+
+
+def test_a_send_task_delivers_its_message_to_the_instance_with_the_same_key() -> None:
+    given = Harness("messages.bpmn")
+    order = given.engine.correlate_message("new_order", "B-7", {"order_id": "B-7"})
+    other = given.engine.correlate_message("new_order", "B-8", {"order_id": "B-8"})
+    # when another process sends the payment for B-7
+    given.start("payer", {"order_id": "B-7", "paid": 250})
+    # then only the order B-7 moves on, and it got the sender's variables as the payload
+    assert [s.node_id for s in given.store.subscriptions(order.id)] == ["wait_shipment"]
+    assert [s.node_id for s in given.store.subscriptions(other.id)] == ["wait_payment"]
+    assert given.refresh(order).variables["paid"] == 250

@@ -109,3 +109,25 @@ def test_save_and_reload_mid_process_gives_the_same_end(name: str, cut: int) -> 
 def test_unknown_format_versions_are_refused() -> None:
     with pytest.raises(SerializationError, match="format version"):
         deserialize_instance({"format_version": 99})
+
+
+def test_dates_decimals_and_durations_survive_json() -> None:
+    from datetime import UTC, date, datetime, timedelta
+    from decimal import Decimal
+
+    given = Harness("multi_instance.bpmn")
+    values = {
+        "voters": ["a"],
+        "signatures": 1,
+        "attempts": 0,
+        "price": Decimal("10.50"),
+        "due": datetime(2026, 5, 1, 9, 0, tzinfo=UTC),
+        "day": date(2026, 5, 1),
+        "wait": timedelta(hours=4),
+        "nested": {"items": [Decimal("1.5"), None, True]},
+    }
+    instance = given.start("multi_instance", values)
+    data = json.loads(json.dumps(serialize_instance(given.store.load_instance_state(instance.id))))
+    state, _ = deserialize_instance(data)
+    assert state.instance.variables == given.refresh(instance).variables
+    assert state.tasks.keys() == given.store.load_instance_state(instance.id).tasks.keys()

@@ -38,7 +38,12 @@ _TIMER_KINDS = {"timeDate": TimerKind.DATE, "timeDuration": TimerKind.DURATION, 
 
 @dataclass(slots=True)
 class Catalog:
-    """Definitions-level messages, signals, errors and escalations, by id."""
+    """Definitions-level messages, signals, errors and escalations, by id.
+
+    Example::
+
+        catalog.messages["Message_1"].name  # "payment_received"
+    """
 
     messages: dict[str, ItemSpec] = field(default_factory=dict)
     signals: dict[str, ItemSpec] = field(default_factory=dict)

@@ -133,7 +133,13 @@ class GatewayNode(Node):
 
 @dataclass(frozen=True, slots=True, eq=False, kw_only=True)
 class ActivityNode(Node):
-    """An activity: a task, subprocess or call activity, possibly looping or multi-instance."""
+    """An activity: a task, subprocess or call activity, possibly looping or multi-instance.
+
+    Example::
+
+        vote = process.nodes["vote"]
+        isinstance(vote.loop, MultiInstanceSpec) and vote.loop.element_variable == "voter"
+    """
 
     loop: MultiInstanceSpec | StandardLoopSpec | None = None
 

@@ -100,7 +100,7 @@ def _hash(value: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Bounds:
-    """A BPMNDI shape's bounds."""
+    """A BPMNDI shape's bounds. Example: `Bounds(100, 80, 100, 80)` for a task at (100, 80)."""
 
     x: float
     y: float
@@ -110,7 +110,12 @@ class Bounds:
 
 @dataclass(frozen=True, slots=True)
 class DiagramElement:
-    """A BPMNDI shape or edge: which model element it draws, its bounds or its waypoints."""
+    """A BPMNDI shape or edge: which model element it draws, its bounds or its waypoints.
+
+    Example::
+
+        [element.element_ref for element in definitions.diagram if element.bounds]  # shapes
+    """
 
     id: str
     element_ref: str

@@ -140,7 +140,7 @@ class CallSpec:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Assignment:
-    """One statement `name = expression` of a script."""
+    """One statement `name = expression` of a script. Example: `compile_script("a = 1").assignments[0].target`."""
 
     target: str
     value: Condition
@@ -172,7 +172,12 @@ class Script:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ItemSpec:
-    """A definitions-level message, signal, error or escalation (`code` for errors and escalations)."""
+    """A definitions-level message, signal, error or escalation (`code` for errors and escalations).
+
+    Example::
+
+        ItemSpec("Error_1", "Card declined", code="card_declined")
+    """
 
     id: str
     name: str

@@ -19,7 +19,14 @@ R = TypeVar("R", bound=_Row)
 
 @dataclass(slots=True)
 class RowChanges(Generic[R]):
-    """Changes to one table. A row inserted then deleted in the same unit of work never shows up."""
+    """Changes to one table. A row inserted then deleted in the same unit of work never shows up.
+
+    Example::
+
+        changes.tasks.insert(task)
+        changes.tasks.delete(task)
+        bool(changes.tasks)  # False
+    """
 
     inserted: dict[str, R] = field(default_factory=dict)
     updated: dict[str, R] = field(default_factory=dict)

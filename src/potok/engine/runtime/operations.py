@@ -35,7 +35,14 @@ def ensure_running(state: InstanceState) -> None:
 
 
 class Operations:
-    """The operations of `Engine` that act on a running instance (split out to keep modules small)."""
+    """The operations of `Engine` that act on a running instance (split out to keep modules small).
+
+    Example::
+
+        engine.complete_task(task.id, {"approved": True}, actor="ivanov")
+        engine.fire_job(job.id)
+        engine.retry_incident(incident.id)
+    """
 
     store: Store
 

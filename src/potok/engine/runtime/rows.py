@@ -272,6 +272,8 @@ class Incident:
 class HistoryRow:
     """One node instance, appended when it ends (active nodes are visible as executions).
 
+    Rows are only ever inserted, so they carry no id: the database assigns one.
+
     Example::
 
         [row.node_id for row in store.history(instance.id)]  # ["start", "register", ...]
@@ -292,6 +294,11 @@ class InstanceState:
     """Everything live of one instance: what an operation loads and changes.
 
     History and finished tasks are not loaded: they are only ever appended or updated by id.
+
+    Example::
+
+        state = store.load_instance_state(instance_id)
+        [task.node_id for task in state.tasks.values()]  # the open tasks
     """
 
     instance: Instance

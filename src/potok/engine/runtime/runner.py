@@ -39,17 +39,18 @@ ENTER: dict[NodeKind, Handler] = {}
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    """What the engine was configured with, passed to behaviours."""
+    """What the engine was configured with, passed to behaviours.
+
+    Example::
+
+        Services(ActionRegistry(), definitions, decisions=None, calendar=None, max_steps=100_000)
+    """
 
     actions: ActionRegistry
     definitions: DefinitionsProvider | None
     decisions: DecisionProvider | None
     calendar: WorkingCalendar | None
     max_steps: int
-
-
-class StepLimitExceeded(Exception):
-    """Internal: a unit of work moved tokens more than `max_steps` times (an endless loop)."""
 
 
 class Runner:
