@@ -86,6 +86,7 @@ from potok.api import (  # noqa: E402
     organisation,
     processes,
     sales,
+    tasks,
 )
 
 # One router per domain, so that each grows without touching the others.
@@ -100,5 +101,6 @@ for module in (
     sales,
     automation,
     processes,
+    tasks,
 ):
     api.add_router("/", module.router)

@@ -42,7 +42,7 @@ def open_tasks() -> QuerySet[Task]:
     return tasks().filter(state="open")
 
 
-def _zone(user: Any) -> Any:
+def user_zone(user: Any) -> Any:
     name = getattr(user, "time_zone", "") or settings.TIME_ZONE
     try:
         return zoneinfo.ZoneInfo(name)
@@ -52,7 +52,7 @@ def _zone(user: Any) -> Any:
 
 def today_bounds(user: Any) -> tuple[datetime, datetime]:
     """Today in the user's time zone, as [start, end)."""
-    local = timezone.localtime(clock.now(), timezone=_zone(user))
+    local = timezone.localtime(clock.now(), timezone=user_zone(user))
     start = datetime.combine(local.date(), time(0), tzinfo=local.tzinfo)
     return start, start + timedelta(days=1)
 
