@@ -219,7 +219,7 @@ def _lines_table(document: SalesDocument, styles: dict[str, ParagraphStyle]) -> 
         row += [Paragraph(escape(line["vat_rate"]), p), Paragraph(money(amount), right)]
         rows.append(row)
     widths = (
-        [8 * mm, 72 * mm, 18 * mm, 12 * mm, 22 * mm]
+        [8 * mm, 64 * mm, 18 * mm, 12 * mm, 22 * mm]
         + ([18 * mm] if has_discount else [])
         + [16 * mm, 25 * mm]
     )
