@@ -154,3 +154,58 @@ def test_settings_are_for_administrators(client_as) -> None:
     assert admin.get("/sales/settings/").status_code == 200
     saved = admin.post("/sales/settings/", {"name": "ООО «Ветер»", "bik": "123", "version": 1})
     assert saved.status_code == 200 and 'data-field-error="bik"' in saved.content.decode()
+
+
+def test_create_and_edit_a_deal_through_the_forms(client_as, person) -> None:
+    from potok.clients.models import Counterparty
+
+    client = client_as("sales1")
+    counterparty = Counterparty.objects.filter(deleted_at__isnull=True).first()
+    form = client.get(f"/sales/deals/new/?pipeline={wholesale().pk}")
+    assert form.status_code == 200 and 'data-picker-url="/counterparties/choices/"' in form.content.decode()
+    bad = client.post(
+        "/sales/deals/new/",
+        {"title": "", "pipeline": wholesale().pk, "currency": "RUB", "responsible": person("sales1").pk},
+    )
+    assert bad.status_code == 200 and 'data-field-error="title"' in bad.content.decode()
+    created = client.post(
+        "/sales/deals/new/",
+        {
+            "title": "Поставка через форму",
+            "pipeline": wholesale().pk,
+            "counterparty": counterparty.pk,
+            "amount": "1000",
+            "currency": "RUB",
+            "vat_included": "on",
+            "responsible": person("sales1").pk,
+        },
+    )
+    assert created.status_code == 302
+    deal = Deal.objects.get(title="Поставка через форму")
+    assert deal.counterparty == counterparty and deal.stage.code == "new"
+    edited = client.post(
+        f"/sales/deals/{deal.pk}/edit/",
+        {
+            "title": "Переименована",
+            "counterparty": counterparty.pk,
+            "amount": "1500",
+            "currency": "RUB",
+            "responsible": person("sales1").pk,
+            "version": deal.version,
+        },
+    )
+    assert edited.status_code == 302
+    stale = client.post(
+        f"/sales/deals/{deal.pk}/edit/",
+        {
+            "title": "Ещё раз",
+            "counterparty": counterparty.pk,
+            "amount": "1",
+            "currency": "RUB",
+            "responsible": person("sales1").pk,
+            "version": deal.version,
+        },
+    )
+    assert stale.status_code == 200 and "alert-danger" in stale.content.decode()
+    deal.refresh_from_db()
+    assert (deal.title, str(deal.amount), deal.vat_included) == ("Переименована", "1500.00", False)

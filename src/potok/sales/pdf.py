@@ -193,11 +193,7 @@ def _bank_table(seller: dict[str, str], styles: dict[str, ParagraphStyle]) -> Ta
 
 
 def _lines_table(document: SalesDocument, styles: dict[str, ParagraphStyle]) -> Table:
-    p, right, bold = (
-        styles["small"],
-        ParagraphStyle("r", parent=styles["small"], alignment=TA_RIGHT),
-        styles["bold"],
-    )
+    p, right = styles["small"], ParagraphStyle("r", parent=styles["small"], alignment=TA_RIGHT)
     has_discount = any(Decimal(line["discount_amount"]) for line in document.lines)
     header = ["№", "Товары (работы, услуги)", "Кол-во", "Ед.", "Цена"]
     if has_discount:
@@ -235,7 +231,6 @@ def _lines_table(document: SalesDocument, styles: dict[str, ParagraphStyle]) -> 
             ]
         )
     )
-    del bold
     return table
 
 
@@ -249,7 +244,6 @@ def _vat_by_rate(document: SalesDocument) -> list[tuple[str, Decimal, bool]]:
 
 
 def _totals_table(document: SalesDocument, styles: dict[str, ParagraphStyle]) -> Table:
-    right = ParagraphStyle("tr", parent=styles["normal"], alignment=TA_RIGHT)
     bold_right = ParagraphStyle("tbr", parent=styles["bold"], alignment=TA_RIGHT)
     rows: list[list[object]] = []
     subtotal = document.total if document.vat_included else document.net_amount
@@ -261,7 +255,6 @@ def _totals_table(document: SalesDocument, styles: dict[str, ParagraphStyle]) ->
         label = f"В том числе НДС ({name}):" if document.vat_included else f"НДС ({name}):"
         rows.append([Paragraph(escape(label), bold_right), Paragraph(money(amount), bold_right)])
     rows.append([Paragraph("Всего к оплате:", bold_right), Paragraph(money(document.total), bold_right)])
-    del right
     table = Table(rows, colWidths=[150 * mm, 33 * mm])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return table

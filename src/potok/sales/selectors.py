@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from potok.access.models import Action
-from potok.access.selectors import can, get_record, visible_records
+from potok.access.selectors import get_record, visible_records
 from potok.clients.models import Contact, Counterparty
 from potok.core.errors import NotFound, ValidationFailed
 from potok.core.pagination import Page, keyset_page
@@ -26,7 +26,6 @@ from potok.sales.models import (
     Product,
     SalesDocument,
     Stage,
-    StageKind,
     StageVisit,
     Unit,
     VatRate,
@@ -233,10 +232,6 @@ def loss_reasons(active_only: bool = True) -> QuerySet[LossReason]:
     return reasons.filter(is_active=True) if active_only else reasons
 
 
-def may_create(user: Any, entity_type: str) -> bool:
-    return can(user, entity_type, Action.CREATE)
-
-
 # Resolving ids sent by adapters (forms, API) into records the user may see, with a message per field.
 
 
@@ -283,20 +278,9 @@ def resolve_references(user: Any, data: dict[str, Any]) -> dict[str, Any]:
     return resolved
 
 
-def counterparty_choices(user: Any, q: str = "", limit: int = 20) -> list[Counterparty]:
-    queryset = visible_records(user, "counterparty").order_by("name", "id")
-    if q:
-        queryset = queryset.filter(Q(name__icontains=q[:100]) | Q(inn__startswith=q[:12]))
-    return list(queryset[:limit])
-
-
 def contacts_of(user: Any, counterparty: Counterparty | None) -> list[Contact]:
     if counterparty is None:
         return []
     return list(
         visible_records(user, "contact").filter(counterparty=counterparty).order_by("last_name", "id")
     )
-
-
-def stage_kinds() -> dict[str, str]:
-    return {value: str(label) for value, label in StageKind.choices}

@@ -18,7 +18,7 @@ from potok.access.models import Action
 from potok.access.selectors import can, require
 from potok.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from potok.sales import selectors, services
-from potok.sales.models import Pipeline, StageKind
+from potok.sales.models import Pipeline
 from potok.sales.selectors import DealFilters
 from potok.web.views.errors import domain_errors
 from potok.web.views.sales.common import error_text, json_error, number, wants_json
@@ -176,7 +176,3 @@ def _refused(
     if status == 404:
         return HttpResponse(message, status=404)
     return redirect("web:sales_deal_detail", pk=pk)
-
-
-def is_closed(kind: str) -> bool:
-    return kind != StageKind.OPEN

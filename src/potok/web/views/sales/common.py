@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, JsonResponse
-from django.utils.translation import gettext as _
 
 from potok.core.errors import ValidationFailed
 
@@ -50,7 +49,3 @@ def json_error(message: str, status: int, errors: dict[str, list[str]] | None = 
 
 def wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
-
-
-def forbidden_text() -> str:
-    return _("You may not do this.")
