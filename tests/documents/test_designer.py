@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from potok.audit.models import AuditEvent
@@ -202,7 +204,7 @@ def test_changing_a_type_is_refused_with_the_count_of_documents_that_do_not_conv
         field_update(actor=admin, definition=sampler.fields.get(code="title"), field_type="integer")
 
     message = caught.value.errors["field_type"][0]
-    assert message.startswith("3 ")
+    assert re.search(r"\b3\b", message)
     assert bad[0].number in message
     good.refresh_from_db()
     assert good.data["title"] == "123"
@@ -218,7 +220,7 @@ def test_removing_a_choice_option_in_use_is_refused(sampler, person) -> None:
             definition=sampler.fields.get(code="colour"),
             settings={"options": [{"value": "red"}]},
         )
-    assert caught.value.errors["field_type"][0].startswith("1 ")
+    assert re.search(r"\b1\b", caught.value.errors["field_type"][0])
 
 
 def test_a_reference_field_cannot_change_its_target_while_it_holds_values(sampler, person) -> None:

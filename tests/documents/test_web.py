@@ -521,3 +521,22 @@ def test_pages_render_in_english(client_as, make_complaint) -> None:
     director.post("/i18n/setlang/", {"language": "en", "next": "/"})
     text = page(director.get(f"/documents/complaint/{complaint.pk}/"))
     assert "Customer complaint" in text and "Registered" in text and "Linked documents" in text
+
+
+def test_a_guessed_id_in_the_create_address_reveals_no_number(
+    client_as, make_complaint, person, demo_company
+) -> None:
+    from potok.access.models import Action, Scope
+    from potok.access.services import access_rule_set
+    from potok.accounts.models import Role
+
+    hidden = make_complaint("admin", subject="Секретная")
+    access_rule_set(
+        actor=None,
+        role=Role.objects.get(code="sales_manager"),
+        entity_type="document.investigation_act",
+        action=Action.CREATE,
+        scope=Scope.ALL,
+    )
+    text = page(client_as("sales1").get(f"/documents/investigation_act/new/?complaint={hidden.pk}"))
+    assert hidden.number not in text

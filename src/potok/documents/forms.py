@@ -18,7 +18,7 @@ from typing import Any
 from django import forms
 
 from potok.core.errors import ValidationFailed
-from potok.documents.fieldtypes import FormOptions, kind_of
+from potok.documents.fieldtypes import FieldValueError, FormOptions, ValueContext, kind_of
 from potok.documents.models import FieldDefinition
 
 
@@ -57,6 +57,23 @@ def raw_values(definitions: Iterable[FieldDefinition], data: Any, files: Any = N
     return {
         definition.code: kind_of(definition).form_raw(definition, data, files) for definition in definitions
     }
+
+
+def default_initial(definitions: Iterable[FieldDefinition], *, now: Any = None) -> dict[str, Any]:
+    """What a new record's form shows before anything is typed: each field's default."""
+    context = ValueContext(actor=None, owner_code="", now=now)
+    initial = {}
+    for definition in definitions:
+        if definition.default in (None, "", []) or definition.field_type == "file":
+            continue
+        kind = kind_of(definition)
+        try:
+            stored = kind.default_value(definition, context)
+        except FieldValueError:
+            continue
+        if stored is not None:
+            initial[definition.code] = kind.form_initial(definition, stored)
+    return initial
 
 
 def raw_from_query(definitions: Iterable[FieldDefinition], params: Mapping[str, Any]) -> dict[str, Any]:

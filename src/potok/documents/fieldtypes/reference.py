@@ -24,16 +24,19 @@ class ReferenceWidget(forms.Widget):
         *,
         lookup_url: str,
         label_for: Callable[[Any], str],
+        target: str = "",
         attrs: dict[str, Any] | None = None,
     ):
         super().__init__(attrs)
         self.lookup_url = lookup_url
         self.label_for = label_for
+        self.target = target
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         context["widget"].update(
             lookup_url=self.lookup_url,
+            target=self.target,
             label=self.label_for(value) if value not in (None, "") else "",
         )
         return context
@@ -122,7 +125,12 @@ class ReferenceKind(FieldKind):
 
         return forms.CharField(
             required=False,
-            widget=ReferenceWidget(lookup_url=url, label_for=label_for, attrs={"class": "form-control"}),
+            widget=ReferenceWidget(
+                lookup_url=url,
+                label_for=label_for,
+                target=self.target(definition),
+                attrs={"class": "form-control"},
+            ),
         )
 
 

@@ -312,7 +312,7 @@ def _convert_values(old: FieldDefinition, new: FieldDefinition) -> int:
             {
                 "field_type": _(
                     "%(count)s records hold values that do not fit the new definition (%(examples)s): "
-                    "%(message)s. Correct or clear them first."
+                    "%(message)s Correct or clear them first."
                 )
                 % {"count": failure_count, "examples": ", ".join(failures), "message": first_message}
             }

@@ -3,7 +3,7 @@ options that point reference fields at the picker."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
 from django import forms
@@ -16,6 +16,7 @@ from potok.access.selectors import is_administrator
 from potok.core.errors import ValidationFailed
 from potok.documents.fieldtypes import FormOptions
 from potok.documents.models import FieldDefinition
+from potok.documents.references import pickable_records, reference_labels
 from potok.web.views.errors import domain_errors
 
 F = TypeVar("F", bound=forms.Form)
@@ -47,8 +48,21 @@ def lookup_url(definition: FieldDefinition) -> str:
     return reverse("web:document_lookup", args=[target]) if target else ""
 
 
-def form_options() -> FormOptions:
-    return FormOptions(lookup_url=lookup_url)
+def form_options(user: Any, *, held: Mapping[str, Any] | None = None) -> FormOptions:
+    """Reference fields look records up in the picker; a value is named only when the user may pick it,
+    so an id typed into the address (?complaint=42) reveals nothing he may not see."""
+
+    def label(definition: FieldDefinition, pk: int) -> str:
+        target = str(definition.settings.get("target", ""))
+        if held is not None and held.get(definition.code) == pk:
+            return reference_labels(target, [pk]).get(pk, "")
+        try:
+            allowed = pickable_records(user, target).filter(pk=pk).exists()
+        except KeyError:
+            allowed = False
+        return reference_labels(target, [pk]).get(pk, "") if allowed else ""
+
+    return FormOptions(lookup_url=lookup_url, reference_label=label)
 
 
 def messages_of(error: ValidationFailed) -> list[str]:

@@ -20,12 +20,21 @@ from django.views.decorators.http import require_POST
 from potok.access.models import Action
 from potok.access.selectors import can, is_administrator
 from potok.audit.selectors import audit_events_for_record
+from potok.core import clock
 from potok.core.errors import Conflict, PermissionDenied, ValidationFailed
 from potok.documents import selectors, services
-from potok.documents.forms import add_errors, initial_values, raw_from_query, raw_values, values_form_class
+from potok.documents.forms import (
+    add_errors,
+    default_initial,
+    initial_values,
+    raw_from_query,
+    raw_values,
+    values_form_class,
+)
 from potok.documents.models import Document, DocumentType, FieldType
 from potok.web.views.documents import export
 from potok.web.views.documents.common import form_options, int_or_none, messages_of, streaming_domain_errors
+from potok.web.views.documents.history import shown_history
 from potok.web.views.documents.listing import (
     document_list_spec,
     fill_reference_cells,
@@ -124,6 +133,7 @@ def document_export(request: HttpRequest, code: str) -> HttpResponseBase:
 
 def _values_form(
     document_type: DocumentType,
+    user: Any,
     *,
     data: Any = None,
     files: Any = None,
@@ -131,7 +141,9 @@ def _values_form(
     document: Document | None = None,
 ) -> Any:
     definitions = selectors.field_definitions(document_type)
-    form_class = values_form_class(definitions, options=form_options())
+    form_class = values_form_class(
+        definitions, options=form_options(user, held=document.data if document is not None else None)
+    )
     form = form_class(data, files, initial=initial)
     if document is not None:
         # A file field shows the file it holds, with a box to remove it.
@@ -148,7 +160,7 @@ def document_create(request: HttpRequest, code: str) -> HttpResponse:
     if not can(request.user, document_type.entity_type, Action.CREATE):
         raise PermissionDenied(f"create {document_type.entity_type}")
     if request.method == "POST":
-        definitions, form = _values_form(document_type, data=request.POST, files=request.FILES)
+        definitions, form = _values_form(document_type, request.user, data=request.POST, files=request.FILES)
         form.is_valid()
         try:
             document = services.document_create(
@@ -163,8 +175,12 @@ def document_create(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("web:document_detail", code=code, pk=document.pk)
     else:
         definitions = selectors.field_definitions(document_type)
-        # Values given in the query string (?complaint=42) fill the form; the service checks them on save.
-        _definitions, form = _values_form(document_type, initial=raw_from_query(definitions, request.GET))
+        # Defaults, then values given in the query string (?complaint=42); the service checks them on save.
+        initial = {
+            **default_initial(definitions, now=clock.now()),
+            **raw_from_query(definitions, request.GET),
+        }
+        _definitions, form = _values_form(document_type, request.user, initial=initial)
     return render(
         request,
         "web/documents/document_form.html",
@@ -201,9 +217,10 @@ def document_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             "referencing": list(selectors.documents_referencing(document, user=user)[:50]),
             "referenced": selectors.documents_referenced_by(document, user=user),
             "create_linked": _create_linked(user, document),
-            "audit_events": audit_events_for_record(
-                entity_type=document_type.entity_type, record_id=document.pk
-            )[:100],
+            "audit_events": shown_history(
+                document_type,
+                audit_events_for_record(entity_type=document_type.entity_type, record_id=document.pk)[:100],
+            ),
         },
     )
 
@@ -247,7 +264,7 @@ def document_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     conflict = None
     if request.method == "POST":
         definitions, form = _values_form(
-            document_type, data=request.POST, files=request.FILES, document=document
+            document_type, request.user, data=request.POST, files=request.FILES, document=document
         )
         form.is_valid()
         try:
@@ -269,7 +286,7 @@ def document_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     else:
         definitions = selectors.field_definitions(document_type)
         _definitions, form = _values_form(
-            document_type, initial=initial_values(definitions, document.data), document=document
+            document_type, request.user, initial=initial_values(definitions, document.data), document=document
         )
         version = str(document.version)
     return render(
