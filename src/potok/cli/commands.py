@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from potok.cli.backup import run_backup, run_restore  # noqa: F401 - found by name in main()
+
 
 def run_migrate(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=1)

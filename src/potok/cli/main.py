@@ -8,6 +8,8 @@ potok token USERNAME         print a new API token for the user
 potok createadmin USERNAME   create an administrator (asks for the password)
 potok check                  check the installation: settings, database, migrations
 potok manage ARGS…           any Django management command
+potok backup [--output FILE] back up the database and the uploaded files into one tar.gz
+potok restore FILE [--force] restore such a backup (SQLite; PostgreSQL: prints the pg_restore steps)
 """
 
 from __future__ import annotations
@@ -55,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = commands.add_parser("seed-demo", help="load the demo company into the current database")
     seed.add_argument("--seed", type=int, default=2026)
+
+    backup = commands.add_parser("backup", help="back up the database and the uploaded files")
+    backup.add_argument("--output", help="the tar.gz to write (default: DATA_DIR/backups/potok-TIME.tar.gz)")
+    restore = commands.add_parser("restore", help="restore a backup made by 'potok backup'")
+    restore.add_argument("file")
+    restore.add_argument("--force", action="store_true", help="replace an existing database")
 
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
