@@ -74,6 +74,7 @@ def visible_items(user: Any) -> list[dict[str, Any]]:
                 "group_label": GROUP_LABELS.get(item.group, item.group),
             }
         )
-    # Document types are data: their entries are computed per user and shown right after Home.
-    items[1:1] = document_items(user)
+    # Document types are data: their entries are computed per user and shown after the work entries.
+    position = max((index + 1 for index, entry in enumerate(items) if entry["group"] == "work"), default=0)
+    items[position:position] = document_items(user)
     return items
