@@ -84,3 +84,41 @@ def test_other_users_may_not_administer_processes(api_as) -> None:
     assert upload(api_as("reception")).status_code == 403
     assert api_as("reception").get("/api/v1/process-definitions").status_code == 403
     assert api_as("reception").get("/api/v1/process-instances/nope").status_code == 404
+
+
+def test_migration_dry_run_then_apply(api_as) -> None:
+    from potok.processes.models import Task
+
+    admin = api_as("admin")
+    assert upload(admin).status_code == 201
+    instance_id = admin.post(
+        "/api/v1/process-instances", {"process": "fanout"}, content_type="application/json"
+    ).json()["id"]
+    renamed = (
+        PARALLEL.replace(b'id="a" name="A"', b'id="a2" name="A two"')
+        .replace(b'targetRef="a"/>', b'targetRef="a2"/>')
+        .replace(b'sourceRef="a" ', b'sourceRef="a2" ')
+    )
+    assert upload(admin, data=renamed).status_code == 201
+
+    conflict = admin.post(
+        f"/api/v1/process-instances/{instance_id}/migrate", {"version": 2}, content_type="application/json"
+    ).json()
+    assert conflict["possible"] is False and conflict["conflicts"][0]["node_id"] == "a"
+
+    plan = admin.post(
+        f"/api/v1/process-instances/{instance_id}/migrate",
+        {"version": 2, "mapping": {"a": "a2"}},
+        content_type="application/json",
+    ).json()
+    assert plan["possible"] and not plan["applied"]
+    assert Task.objects.filter(instance_id=instance_id, node_id="a", state="open").exists()
+
+    applied = admin.post(
+        "/api/v1/process-definitions/fanout/migrate",
+        {"from_version": 1, "version": 2, "mapping": {"a": "a2"}, "dry_run": False},
+        content_type="application/json",
+    ).json()
+    assert [p["applied"] for p in applied] == [True]
+    detail = admin.get(f"/api/v1/process-instances/{instance_id}").json()
+    assert detail["version"] == 2 and sorted(detail["diagram"]["active"]) == ["a2", "b"]

@@ -434,3 +434,70 @@ def signal(request: HttpRequest, payload: SignalIn) -> Any:
             actor=request.user, name=payload.name, payload=payload.payload
         )
     }
+
+
+class MigrateIn(Schema):
+    version: int
+    mapping: dict[str, str] = {}
+    dry_run: bool = True
+
+
+class MigrateAllIn(MigrateIn):
+    from_version: int
+
+
+class MoveOut(Schema):
+    row: str
+    row_id: str
+    from_node: str
+    to_node: str
+
+
+class ConflictOut(Schema):
+    node_id: str
+    message: str
+
+
+class PlanOut(Schema):
+    instance_id: str
+    from_version: str
+    to_version: str
+    moves: list[MoveOut]
+    dropped: list[MoveOut]
+    conflicts: list[ConflictOut]
+    applied: bool
+    possible: bool
+
+
+@router.post(
+    "process-instances/{instance_id}/migrate",
+    response=PlanOut,
+    summary="Migrate to another version (dry run by default)",
+)
+def migrate(request: HttpRequest, instance_id: str, payload: MigrateIn) -> Any:
+    require_admin(request)
+    selectors.get_visible_instance(request.user, instance_id)
+    return instance_services.instance_migrate(
+        actor=request.user,
+        instance_id=instance_id,
+        version_number=payload.version,
+        mapping=payload.mapping,
+        dry_run=payload.dry_run,
+    )
+
+
+@router.post(
+    "process-definitions/{key}/migrate",
+    response=list[PlanOut],
+    summary="Migrate every live instance of a version (dry run by default)",
+)
+def migrate_all(request: HttpRequest, key: str, payload: MigrateAllIn) -> Any:
+    require_admin(request)
+    return instance_services.instances_migrate_version(
+        actor=request.user,
+        process_key=key,
+        from_number=payload.from_version,
+        to_number=payload.version,
+        mapping=payload.mapping,
+        dry_run=payload.dry_run,
+    )

@@ -396,13 +396,16 @@ class DjangoStore:
             expected = changes.expected_versions[row.id]
             updated = sql.execute(
                 "UPDATE processes_processinstance SET state = ?, business_key = ?, variables = ?j, ended_at = ?, "
-                "lock_version = ? WHERE id = ? AND lock_version = ?",
+                "lock_version = ?, version_id = ?, process_id = ? WHERE id = ? AND lock_version = ?",
                 [
                     row.state.value,
                     row.business_key,
                     sql.json(encode_value(row.variables)),
                     sql.time(row.ended_at),
                     row.version,
+                    # A migration moves the instance to another version.
+                    self._version_id(row.version_key),
+                    row.process_id,
                     row.id,
                     expected,
                 ],

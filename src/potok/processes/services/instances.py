@@ -224,3 +224,81 @@ def message_correlate(
 
 def signal_broadcast(*, actor: Any, name: str, payload: Mapping[str, Any]) -> list[str]:
     return in_transaction_with_retry(lambda: engine().broadcast_signal(name, dict(payload)))
+
+
+def instance_migrate(
+    *,
+    actor: Any,
+    instance_id: str,
+    version_number: int,
+    mapping: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+) -> Any:
+    """Move a running instance to another published version of its process (or only plan it)."""
+    from potok.engine.runtime.migration import migrate_instance
+
+    instance = ProcessInstance.objects.select_related("version__definition").filter(pk=instance_id).first()
+    if instance is None:
+        raise NotFound(f"process instance {instance_id}")
+    key = instance.version.definition.key
+
+    def run() -> Any:
+        current = engine()
+        target = current.definitions.get(key, f"{key}:{version_number}") if current.definitions else None
+        if target is None:
+            raise ValidationFailed({"version": f"{key} has no published version {version_number}."})
+        try:
+            plan = migrate_instance(current, instance_id, target, mapping, dry_run=dry_run)
+        except (InvalidTransition, EngineError) as error:
+            if isinstance(error, ConcurrentModification):
+                raise
+            raise ValidationFailed({"instance": str(error)}) from error
+        if plan.applied:
+            OperationLog.objects.create(
+                instance_id=instance_id,
+                operation="migrate",
+                occurred_at=clock.now(),
+                actor=actor if getattr(actor, "pk", None) else None,
+                details={
+                    "from": plan.from_version,
+                    "to": plan.to_version,
+                    "mapping": dict(mapping or {}),
+                    "moves": len(plan.moves),
+                    "dropped": len(plan.dropped),
+                },
+            )
+            audit_record(
+                actor=actor,
+                entity_type="process_instance",
+                record_id=0,
+                action="migrate",
+                message=f"{instance_id}: {plan.from_version} → {plan.to_version}",
+            )
+        return plan
+
+    return in_transaction_with_retry(run)
+
+
+def instances_migrate_version(
+    *,
+    actor: Any,
+    process_key: str,
+    from_number: int,
+    to_number: int,
+    mapping: Mapping[str, str] | None = None,
+    dry_run: bool = True,
+) -> list[Any]:
+    """Plan (or apply) the migration of every live instance of one version; one transaction each."""
+    ids = list(
+        ProcessInstance.objects.filter(
+            version__definition__key=process_key,
+            version__number=from_number,
+            state__in=("running", "suspended"),
+        ).values_list("id", flat=True)
+    )
+    return [
+        instance_migrate(
+            actor=actor, instance_id=instance_id, version_number=to_number, mapping=mapping, dry_run=dry_run
+        )
+        for instance_id in ids
+    ]
