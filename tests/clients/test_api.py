@@ -15,6 +15,7 @@ from potok.accounts.models import Role
 from potok.clients.models import Counterparty
 from potok.core.models import DomainEvent
 from tests.clients.conftest import inn10
+from tests.imports.conftest import run_import_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +200,7 @@ def test_export_neutralises_formulas_and_keeps_the_filters(api) -> None:
 
 
 def test_import_through_the_api(api, settings, django_capture_on_commit_callbacks) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     client = api("admin")
     content = f"Наименование;ИНН;Телефон\r\nООО «Файл»;{inn10(950)};8 (916) 123-45-99\r\nООО «Плохой»;7707083894;\r\n"
     upload = client.post(
@@ -213,6 +214,7 @@ def test_import_through_the_api(api, settings, django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True):
         started = client.post(f"/api/v1/imports/{job['id']}/preview")
         assert started.status_code == 200, started.json()
+    run_import_tasks()
     preview = client.get(f"/api/v1/imports/{job['id']}").json()
     assert preview["status"] == "previewed" and preview["counts"] == {"create": 1, "rejected": 1}
     rows = client.get(f"/api/v1/imports/{job['id']}/rows", {"status": "rejected"}).json()["items"]
@@ -220,6 +222,7 @@ def test_import_through_the_api(api, settings, django_capture_on_commit_callback
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/api/v1/imports/{job['id']}/apply")
+    run_import_tasks()
     assert client.get(f"/api/v1/imports/{job['id']}").json()["status"] == "done"
     assert Counterparty.objects.filter(inn=inn10(950)).exists()
     assert api("sales1").get(f"/api/v1/imports/{job['id']}").status_code == 404

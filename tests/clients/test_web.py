@@ -12,6 +12,7 @@ from potok.clients.models import Counterparty
 from potok.clients.services import counterparty_create, interaction_create, interactions_create_many
 from potok.imports.models import ImportJob, JobStatus
 from tests.clients.conftest import inn10
+from tests.imports.conftest import run_import_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +211,7 @@ def test_the_picker_returns_json(client_as) -> None:
 
 
 def test_the_import_wizard(client_as, settings, django_capture_on_commit_callbacks) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     client = client_as("admin")
     content = (
         f"Название;ИНН;Тел.\r\nООО «Мастер»;{inn10(2001)};8 (916) 200-10-01\r\nООО «Брак»;123;\r\n".encode(
@@ -231,11 +232,13 @@ def test_the_import_wizard(client_as, settings, django_capture_on_commit_callbac
     assert "alert-danger" in missing
     with django_capture_on_commit_callbacks(execute=True):
         client.post(upload["Location"], {"column_0": "name", "column_1": "inn", "column_2": "phones"})
+    run_import_tasks()
     preview = page(client.get(upload["Location"]))
     assert 'data-testid="count-rejected"' in preview and 'data-testid="count-create"' in preview
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/imports/{job.pk}/apply/")
+    run_import_tasks()
     job.refresh_from_db()
     assert job.status == JobStatus.DONE
     report = page(client.get(upload["Location"]))

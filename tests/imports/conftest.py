@@ -1,22 +1,41 @@
-"""Imports run their background tasks at once in these tests (django-tasks' ImmediateBackend)."""
+"""Background tasks in these tests: the import's own task runs at once, in the test; other apps' tasks
+(automation dispatching the 10 000 events of an import, for instance) are only queued — their apps test
+what they do with them."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 
 @pytest.fixture(autouse=True)
-def immediate_tasks(settings):  # type: ignore[no-untyped-def]
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+def queued_tasks(settings):  # type: ignore[no-untyped-def]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+def run_import_tasks() -> None:
+    """Run the import tasks queued so far, as `potok worker` would."""
+    from django_tasks import default_task_backend
+
+    from potok.imports.tasks import run_import_job
+
+    queued = list(default_task_backend.results)  # type: ignore[attr-defined]
+    default_task_backend.clear()  # type: ignore[attr-defined]
+    for result in queued:
+        if result.task.name == run_import_job.name:
+            run_import_job.call(*result.args, **result.kwargs)
 
 
 @pytest.fixture
-def run_on_commit(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
-    """Call a service and run what it scheduled after commit (the enqueued task) right away."""
+def run_on_commit(django_capture_on_commit_callbacks) -> Callable[..., Any]:  # type: ignore[no-untyped-def]
+    """Call a service, run what it scheduled after commit, then the import task it queued."""
 
     def run(function, **kwargs):  # type: ignore[no-untyped-def]
         with django_capture_on_commit_callbacks(execute=True):
             result = function(**kwargs)
+        run_import_tasks()
         result.refresh_from_db()
         return result
 

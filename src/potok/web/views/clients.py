@@ -11,6 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -44,6 +46,10 @@ def add_errors(form: forms.Form, error: ValidationFailed) -> None:
     for field, texts in error.errors.items():
         for text in texts:
             form.add_error(field if field in form.fields else None, text)
+
+
+def _local(moment: Any) -> str:
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 def _int(value: str | None) -> int | None:
@@ -552,7 +558,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 INTERACTION_LIST = ListSpec(
     columns=[
-        Column("occurred_at", gettext_lazy("When")),
+        Column("occurred_at", gettext_lazy("When"), render=lambda i: _local(i.occurred_at)),
         Column("kind", gettext_lazy("Kind"), render=lambda i: i.get_kind_display()),
         Column("subject", gettext_lazy("Subject"), link=True),
         Column("counterparty", gettext_lazy("Counterparty")),
