@@ -95,9 +95,10 @@ class CompiledRule:
             related = options.get("related_entity_type") or ""
             return not related or related == event.related_entity_type
         if self.event in (RuleEvent.TASK_COMPLETED, RuleEvent.TASK_OVERDUE):
+            # The tasks layer's shape (potok.tasks.events): snapshot "process" and "node".
             snapshot = event.snapshot or {}
-            for key in ("process_key", "node_id"):
-                wanted = options.get(key)
+            for option, key in (("process_key", "process"), ("node_id", "node")):
+                wanted = options.get(option)
                 if wanted and snapshot.get(key) != wanted:
                     return False
             if self.event == RuleEvent.TASK_COMPLETED:

@@ -24,4 +24,6 @@ urlpatterns = [
     path("", include("potok.web.routes.sales")),
     path("", include("potok.web.routes.security")),
     path("", include("potok.web.routes.processes")),
+    path("", include("potok.web.routes.tasks")),
+    path("", include("potok.web.routes.automation")),
 ]
