@@ -624,7 +624,7 @@ def absences(request: HttpRequest, current: bool = False) -> Any:
 
 @router.post("absences", response={201: AbsenceOut}, summary="Record an absence (mine, or of my department)")
 def absence_add(request: HttpRequest, payload: AbsenceIn) -> Any:
-    user = request.user if payload.user in (None, "") else find_user(payload.user, "user")
+    user: Any = request.user if payload.user in (None, "") else find_user(payload.user, "user")
     absence = services.absence_add(
         actor=request.user,
         user=user,
@@ -649,7 +649,7 @@ def substitutions(request: HttpRequest) -> Any:
 
 @router.post("substitutions", response={201: SubstitutionOut}, summary="Name a deputy for an absence")
 def substitution_add(request: HttpRequest, payload: SubstitutionIn) -> Any:
-    absent = request.user if payload.absent in (None, "") else find_user(payload.absent, "absent")
+    absent: Any = request.user if payload.absent in (None, "") else find_user(payload.absent, "absent")
     substitution = services.substitution_add(
         actor=request.user,
         absent=absent,

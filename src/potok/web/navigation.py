@@ -5,6 +5,7 @@ domains do not know the adapter)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from potok.access.selectors import can, is_administrator
 from potok.web.views.documents.navigation import document_items
+from potok.web.views.tasks import inbox_badge
 
 
 @dataclass(frozen=True)
@@ -23,10 +25,13 @@ class NavItem:
     entity_type: str | None = None
     admin_only: bool = False
     group: str = "work"
+    # Computed per request: (number, Bootstrap colour) shown beside the entry, e.g. my open tasks.
+    badge: Callable[[Any], tuple[int, str]] | None = None
 
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "web:home", "house"),
+    NavItem(_("Inbox"), "web:task_inbox", "inbox", badge=inbox_badge),
     NavItem(_("Counterparties"), "web:counterparty_list", "building", entity_type="counterparty"),
     NavItem(_("Contacts"), "web:contact_list", "person-lines-fill", entity_type="contact"),
     NavItem(_("Interactions"), "web:interaction_list", "chat-dots", entity_type="interaction"),
@@ -65,15 +70,16 @@ def visible_items(user: Any) -> list[dict[str, Any]]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        items.append(
-            {
-                "label": item.label,
-                "url": url,
-                "icon": item.icon,
-                "group": item.group,
-                "group_label": GROUP_LABELS.get(item.group, item.group),
-            }
-        )
+        entry = {
+            "label": item.label,
+            "url": url,
+            "icon": item.icon,
+            "group": item.group,
+            "group_label": GROUP_LABELS.get(item.group, item.group),
+        }
+        if item.badge is not None:
+            entry["badge"], entry["badge_style"] = item.badge(user)
+        items.append(entry)
     # Document types are data: their entries are computed per user and shown after the work entries.
     position = max((index + 1 for index, entry in enumerate(items) if entry["group"] == "work"), default=0)
     items[position:position] = document_items(user)

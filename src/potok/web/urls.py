@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("potok.web.routes.security")),
     path("", include("potok.web.routes.processes")),
     path("", include("potok.web.routes.tasks")),
+    path("", include("potok.web.routes.tasks")),
     path("", include("potok.web.routes.automation")),
 ]
