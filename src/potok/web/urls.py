@@ -25,6 +25,5 @@ urlpatterns = [
     path("", include("potok.web.routes.security")),
     path("", include("potok.web.routes.processes")),
     path("", include("potok.web.routes.tasks")),
-    path("", include("potok.web.routes.tasks")),
     path("", include("potok.web.routes.automation")),
 ]
