@@ -12,7 +12,7 @@ the database round trip), and the database's own execution time from EXPLAIN ANA
     python benchmarks/clients_search.py --quick    # N = 20,000, within a minute
     DATABASE_URL=postgres://… python benchmarks/clients_search.py
 
-The database (default potok_bench on 127.0.0.1) is dropped and created anew.
+The database (default potok_bench_clients on 127.0.0.1) is dropped and created anew.
 """
 
 from __future__ import annotations
@@ -73,14 +73,14 @@ def generate(count: int) -> tuple[int, float]:
                  tag_keys)
             SELECT 'legal', n.name, 'Общество с ограниченной ответственностью ' || n.name,
                    n.inn, '7701' || '01001', '', jsonb_build_array(n.phone), jsonb_build_array(n.email), '', '',
-                   CASE WHEN g % 25 = 0 THEN 'VIP' ELSE 'опт' END, '[]'::jsonb, '', '{{}}'::jsonb, 1, now(), now(),
+                   CASE WHEN g %% 25 = 0 THEN 'VIP' ELSE 'опт' END, '[]'::jsonb, '', '{{}}'::jsonb, 1, now(), now(),
                    lower(n.base), lower(n.base || ' | ооо «' || n.base || '» | ' || n.inn || ' | '
                    || substr(n.phone, 2) || ' | ' || n.email), ''
             FROM generate_series(1, %s) AS g,
             LATERAL (SELECT
-                ({words})[1 + (g * 7) % {len(WORDS)}] || ({words})[1 + (g * 13 / 7) % {len(WORDS)}] || ' ' || g AS base,
-                lpad(((g::bigint * 7919) % 10000000000)::text, 10, '0') AS inn,
-                '+79' || lpad(((g::bigint * 104729) % 1000000000)::text, 9, '0') AS phone,
+                ({words})[1 + (g * 7) %% {len(WORDS)}] || ({words})[1 + (g * 13 / 7) %% {len(WORDS)}] || ' ' || g AS base,
+                lpad(((g::bigint * 7919) %% 10000000000)::text, 10, '0') AS inn,
+                '+79' || lpad(((g::bigint * 104729) %% 1000000000)::text, 9, '0') AS phone,
                 'info' || g || '@client.example' AS email
             ) AS b,
             LATERAL (SELECT b.base, 'ООО «' || b.base || '»' AS name, b.inn, b.phone, b.email) AS n
@@ -96,7 +96,7 @@ def generate(count: int) -> tuple[int, float]:
             INSERT INTO clients_interaction
                 (counterparty_id, kind, occurred_at, subject, description, outcome, version, created_at,
                  updated_at)
-            SELECT CASE WHEN g <= 10000 THEN %s ELSE %s + (g * 7919) %% (%s - %s + 1) END,
+            SELECT CASE WHEN g <= 10000 THEN %s ELSE %s + (g::bigint * 7919) %% (%s - %s + 1) END,
                    (ARRAY['call','meeting','email','note'])[1 + g %% 4],
                    now() - (g %% 525600) * interval '1 minute', 'Звонок ' || g, '', '', 1, now(), now()
             FROM generate_series(1, %s) AS g
@@ -147,7 +147,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/potok_bench"),
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/potok_bench_clients"
+        ),
     )
     args = parser.parse_args()
     count = args.count or (20_000 if args.quick else 1_000_000)
@@ -188,8 +190,8 @@ def main() -> None:
         lambda: search_queryset(inns[0][1:8]),
     )
     cases["search: phone fragment (8 (9xx) xxx-xx)"] = (
-        lambda: search_page("8 (" + next(phone_iter)[0][2:5] + ") " + phones[0][0][5:8]),
-        lambda: search_queryset(phones[0][0][2:9]),
+        lambda: search_page(phone_query(next(phone_iter)[0])),
+        lambda: search_queryset(phone_query(phones[0][0])),
     )
     client = Counterparty.objects.get(pk=big)
     cursor = None
@@ -218,6 +220,11 @@ def main() -> None:
     print(f"N = {count:,} counterparties, {count * 5:,} interactions, {args.repeat} runs per figure")
     for line in lines:
         print(line)
+
+
+def phone_query(phone: str) -> str:
+    """+79161234567 → "8 (916) 123-45", as a user types part of it."""
+    return f"8 ({phone[2:5]}) {phone[5:8]}-{phone[8:10]}"
 
 
 def timeline_queryset(user: Any, counterparty: Any, cursor: str | None) -> Any:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Potok's engine against SpiffWorkflow 3.2 on the complaint-review process, in one run.
 
-Usage: python benchmarks/engine_vs_spiff.py [--quick] [--target SECONDS] [--runs N] [--persistence]
+Usage: python benchmarks/engine_vs_spiff.py [--quick] [--target SECONDS] [--runs N] [--in-memory-only]
 
 Measures, in memory (Potok on its MemoryStore), with the data of ../shared/bench/spiff_baseline.py:
   (a) start → first user task, instances per second
@@ -9,8 +9,11 @@ Measures, in memory (Potok on its MemoryStore), with the data of ../shared/bench
 Each figure is the median of --runs runs (at least 3) of N instances, N calibrated to about
 --target seconds; the ratio Potok / SpiffWorkflow is printed on the last lines.
 
-Parts (c)–(f) — the same with persistence (a Django store on SQLite and PostgreSQL), save/reload,
-memory per live instance — come with the Django store: `--persistence` says so and exits.
+Then parts (c)–(f) with the product's persistence (benchmarks/engine_persistence.py, run as a child so
+Django is configured apart): (c) full instances committed step by step to SQLite against SpiffWorkflow
+saving and reloading its JSON after every step, (d) starts and completions per second on PostgreSQL,
+(e) the cost of one completion with few vs many instances waiting, (f) a worker's memory with many
+instances waiting. `--in-memory-only` stops after (b).
 """
 
 from __future__ import annotations
@@ -107,28 +110,21 @@ def throughput(name: str, fn: Callable[[int], None], target: float, runs: int) -
     n = _calibrate(fn, target)
     rates = [n / _timed(fn, n) for _ in range(runs)]
     median = statistics.median(rates)
-    print(f"  {name:28s} N={n:7d} runs/s={[round(rate) for rate in rates]} median={median:,.0f}/s", flush=True)
+    print(
+        f"  {name:28s} N={n:7d} runs/s={[round(rate) for rate in rates]} median={median:,.0f}/s", flush=True
+    )
     return median
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="about a second per run: done within a minute")
     parser.add_argument("--target", type=float, default=None, help="seconds per measured run (default 4)")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is reported (>= 3)")
-    parser.add_argument(
-        "--persistence",
-        action="store_true",
-        help="parts (c)-(f) with a database store: not available yet (they come with the Django store)",
-    )
+    parser.add_argument("--in-memory-only", action="store_true", help="measure (a) and (b) only")
     args = parser.parse_args(argv)
-    if args.persistence:
-        print(
-            "Parts (c)-(f) — persistence on SQLite/PostgreSQL through the Django store, save/reload after "
-            "every step, memory per live instance — come with the Django persistence layer; "
-            "this benchmark measures parts (a) and (b) in memory only."
-        )
-        return 2
     runs = max(3, args.runs)
     target = args.target if args.target is not None else (0.8 if args.quick else 4.0)
 
@@ -164,7 +160,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{label}: Potok {potok_rate:,.0f}/s  SpiffWorkflow {spiff_rate:,.0f}/s  "
             f"ratio {potok_rate / spiff_rate:.2f}x"
         )
-    return 0
+    if args.in_memory_only:
+        return 0
+    import subprocess
+
+    persistence = Path(__file__).resolve().parent / "engine_persistence.py"
+    command = [sys.executable, str(persistence), "--runs", str(runs)] + (["--quick"] if args.quick else [])
+    return subprocess.run(command, check=False).returncode
 
 
 if __name__ == "__main__":

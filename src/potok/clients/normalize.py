@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -118,6 +119,7 @@ def normalize_ogrn(value: str) -> str:
     return str(value)
 
 
+@lru_cache(maxsize=65536)
 def normalize_phone(value: str, region: str = DEFAULT_REGION) -> str:
     """A phone in E.164 (+79161234567); numbers written the Russian way (8 916 …) are understood."""
     value = (value or "").strip()

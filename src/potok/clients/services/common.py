@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from potok.audit.models import Origin
-from potok.audit.services import audit_record
+from potok.audit.models import AuditEvent, Origin
+from potok.audit.services import audit_record, audit_value
 from potok.clients.models import Contact, Counterparty, Interaction
-from potok.core import context
+from potok.core import clock, context
 from potok.core.events import emit_domain_event
 
 
@@ -47,6 +47,41 @@ def record_change(
         related_record_id=related_record_id,
         actor=actor,
     )
+
+
+def record_creations(*, actor: Any, entity_type: str, records: list[tuple[int, Mapping[str, Any]]]) -> None:
+    """`record_change` for many new records at once (the importer's bulk path): the same audit rows as
+    `audit_record` writes, inserted together, and one domain event per record through
+    `emit_domain_event` — the outbox contract stays exactly that of a single save."""
+    acting = context.current()
+    actor = actor if actor is not None else acting.actor
+    origin = acting.origin if acting.origin in Origin.values else Origin.SYSTEM
+    now = clock.now()
+    rows = []
+    for record_id, snapshot in records:
+        changes = creation_changes(snapshot)
+        rows.append(
+            AuditEvent(
+                occurred_at=now,
+                actor=actor if getattr(actor, "pk", None) else None,
+                origin=origin,
+                entity_type=entity_type,
+                record_id=str(record_id),
+                action="created",
+                changes={
+                    field: [audit_value(old), audit_value(new)] for field, (old, new) in changes.items()
+                },
+            )
+        )
+        emit_domain_event(
+            entity_type=entity_type,
+            record_id=record_id,
+            kind="created",
+            changes=changes,
+            snapshot=snapshot,
+            actor=actor,
+        )
+    AuditEvent.objects.bulk_create(rows, batch_size=500)
 
 
 def counterparty_snapshot(counterparty: Counterparty) -> dict[str, Any]:

@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 from potok.clients import normalize
 from potok.clients.lock_objects import contact_for_update
 from potok.clients.models import Contact, Counterparty
-from potok.clients.services.common import contact_snapshot, creation_changes, diff, record_change
+from potok.clients.services.common import (
+    contact_snapshot,
+    creation_changes,
+    diff,
+    record_change,
+    record_creations,
+)
 from potok.clients.validation import check_contact
 from potok.core import clock
 from potok.core.errors import Conflict, NotFound, ValidationFailed
@@ -62,16 +68,11 @@ def contacts_create_many(
     """Many contacts from checked values (the importer), in the caller's transaction."""
     records = [build_contact(counterparty=counterparty, cleaned=cleaned) for counterparty, cleaned in rows]
     Contact.objects.bulk_create(records, batch_size=500)
-    for contact in records:
-        snapshot = contact_snapshot(contact)
-        record_change(
-            actor=actor,
-            entity_type=ENTITY,
-            record_id=contact.pk,
-            kind=EventKind.CREATED,
-            changes=creation_changes(snapshot),
-            snapshot=snapshot,
-        )
+    record_creations(
+        actor=actor,
+        entity_type=ENTITY,
+        records=[(contact.pk, contact_snapshot(contact)) for contact in records],
+    )
     return records
 
 

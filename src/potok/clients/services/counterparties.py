@@ -16,6 +16,7 @@ from potok.clients.services.common import (
     creation_changes,
     diff,
     record_change,
+    record_creations,
 )
 from potok.clients.validation import check_counterparty
 from potok.core import clock
@@ -63,7 +64,8 @@ def build_counterparty(*, actor: Any, cleaned: Mapping[str, Any]) -> Counterpart
     now = clock.now()
     counterparty = Counterparty(**cleaned, created_at=now, updated_at=now)
     if counterparty.department_id is None and counterparty.responsible is not None:
-        counterparty.department_id = counterparty.responsible.department_id
+        # The object, not its id: the snapshot reads it, and the importer's users come with departments.
+        counterparty.department = counterparty.responsible.department
     counterparty.created_by = actor if getattr(actor, "pk", None) else None
     derive_columns(counterparty)
     return counterparty
@@ -100,16 +102,11 @@ def counterparties_create_many(*, actor: Any, rows: Sequence[Mapping[str, Any]])
     CounterpartyKey.objects.bulk_create(
         [key for record in records for key in keys_of(record)], batch_size=1000
     )
-    for counterparty in records:
-        snapshot = counterparty_snapshot(counterparty)
-        record_change(
-            actor=actor,
-            entity_type=ENTITY,
-            record_id=counterparty.pk,
-            kind=EventKind.CREATED,
-            changes=creation_changes(snapshot),
-            snapshot=snapshot,
-        )
+    record_creations(
+        actor=actor,
+        entity_type=ENTITY,
+        records=[(counterparty.pk, counterparty_snapshot(counterparty)) for counterparty in records],
+    )
     return records
 
 
