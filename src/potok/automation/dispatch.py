@@ -38,18 +38,20 @@ BATCH = 100
 SWEEP_AGE = timedelta(seconds=3)
 SWEEP_LIMIT = 500
 
-# Called inside the dispatch transaction just before it commits (tests use it to break things there).
+# Called inside the dispatch transaction: "claimed" once its events are locked, before any rule is
+# evaluated; "committing" just before it commits. The fault tests break things there.
 DispatchHook = Callable[[list[DomainEvent]], None]
-_hooks: list[DispatchHook] = []
+_hooks: dict[str, list[DispatchHook]] = {"claimed": [], "committing": []}
 
 
-def add_hook(hook: DispatchHook) -> None:
-    _hooks.append(hook)
+def add_hook(hook: DispatchHook, *, when: str = "committing") -> None:
+    _hooks[when].append(hook)
 
 
 def remove_hook(hook: DispatchHook) -> None:
-    if hook in _hooks:
-        _hooks.remove(hook)
+    for hooks in _hooks.values():
+        if hook in hooks:
+            hooks.remove(hook)
 
 
 def dispatch_events(event_ids: Iterable[int]) -> int:
@@ -84,6 +86,8 @@ def _dispatch_batch(ids: Sequence[int]) -> int:
         events = _claim(ids)
         if not events:
             return 0
+        for hook in list(_hooks["claimed"]):
+            hook(events)
         rules = current_rules()
         evaluator = Evaluator(Journal(), RecordViews())
         for event in events:
@@ -108,9 +112,20 @@ def _dispatch_batch(ids: Sequence[int]) -> int:
                 )
         evaluator.journal.flush()
         DomainEvent.objects.filter(pk__in=[event.pk for event in events]).update(dispatched_at=clock.now())
-        for hook in list(_hooks):
+        for hook in list(_hooks["committing"]):
             hook(events)
+        # Django lets a transaction whose connection was closed end quietly (the database rolled it back):
+        # say so, so the task fails and the sweeper tries again.
+        lost = transaction.get_connection().closed_in_transaction
+    if lost:
+        raise DispatchLost(
+            "the database connection closed before the commit; the events wait for the next attempt"
+        )
     return len(events)
+
+
+class DispatchLost(DatabaseError):
+    """A dispatch batch whose transaction never committed."""
 
 
 def dispatch_one(
