@@ -105,7 +105,8 @@ def upload(person, content: bytes, **options) -> ImportJob:  # type: ignore[no-u
 
 
 def test_s5_preview_then_import_ten_thousand_rows(person, existing, run_on_commit) -> None:
-    started = time.monotonic()
+    # CPU time of the test process (SQLite runs in it): wall time on a shared CI machine says little.
+    started = time.process_time()
     rows, expected = legacy_rows()
     content = excel_csv(rows)
     before = Counterparty.objects.count()
@@ -160,7 +161,7 @@ def test_s5_preview_then_import_ten_thousand_rows(person, existing, run_on_commi
     assert imported.filter(kind="created").count() == expected["create"]
     assert imported.filter(kind="updated").count() == expected["update"]
     assert AuditEvent.objects.filter(entity_type="counterparty", origin="import").count() == imported.count()
-    assert time.monotonic() - started < 60
+    assert time.process_time() - started < 60
 
     # The same file again: every row was imported already and nothing is written twice.
     again = run_on_commit(import_preview, actor=person("admin"), job=upload(person, content))
