@@ -540,3 +540,23 @@ def test_a_guessed_id_in_the_create_address_reveals_no_number(
     )
     text = page(client_as("sales1").get(f"/documents/investigation_act/new/?complaint={hidden.pk}"))
     assert hidden.number not in text
+
+
+def test_the_picker_looks_up_contacts_users_and_departments(client_as, person, sampler) -> None:
+    from potok.clients.models import Contact
+
+    contact = Contact.objects.filter(deleted_at__isnull=True).exclude(last_name="").first()
+    assert contact is not None
+    reception = client_as("reception")
+    query = f"{contact.last_name} {contact.first_name} {contact.middle_name}"
+    text = page(reception.get("/documents/lookup/contact/", {"q": query}))
+    assert f'data-id="{contact.pk}"' in text
+    admin = client_as("admin")
+    assert f'data-id="{person("lawyer").pk}"' in page(admin.get("/documents/lookup/user/", {"q": "Юрист"}))
+    department = person("lawyer").department
+    assert f'data-id="{department.pk}"' in page(
+        admin.get("/documents/lookup/department/", {"q": department.name[:5]})
+    )
+    assert 'data-id="' not in page(client_as("sales1").get("/documents/lookup/user/", {"q": "Юрист"}))
+    assert 'data-id="' not in page(admin.get("/documents/lookup/planet/", {"q": "x"}))
+    assert 'data-id="' not in page(admin.get("/documents/lookup/document.nothing/", {"q": "x"}))

@@ -36,6 +36,7 @@ _GUESSED_SEARCH_FIELDS = (
     "inn",
     "last_name",
     "first_name",
+    "middle_name",
     "username",
     "email",
 )
@@ -119,14 +120,21 @@ def lookup_records(actor: Any, target: str, query: str, *, limit: int = LOOKUP_L
         for term in terms:
             queryset = queryset.filter(search_text__contains=term)
         queryset = queryset.order_by("-created_at", "-id")
+    elif target == "contact":
+        # The client base keeps its own normalised search column for contacts.
+        from potok.clients.selectors import search as clients_search
+
+        queryset = clients_search(queryset, query).order_by("last_name", "first_name", "pk")
     else:
         fields = entity.extra.get("search_fields") or [
             name for name in _GUESSED_SEARCH_FIELDS if _has_field(entity.model, name)
         ]
         for term in terms:
             condition = Q()
-            for name in fields:
-                condition |= Q(**{f"{name}__icontains": term})
+            # SQLite compares only Latin letters without regard to case: try the usual spellings too.
+            for variant in {term, term.capitalize(), term.upper()}:
+                for name in fields:
+                    condition |= Q(**{f"{name}__icontains": variant})
             queryset = queryset.filter(condition)
         ordering = [name for name in ("name", "last_name", "username") if _has_field(entity.model, name)]
         queryset = queryset.order_by(*ordering, "pk")
