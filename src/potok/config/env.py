@@ -100,8 +100,8 @@ def sqlite_database(path: Path) -> dict[str, Any]:
                 "PRAGMA foreign_keys=ON;"
                 "PRAGMA busy_timeout=20000;"
                 "PRAGMA temp_store=MEMORY;"
-                "PRAGMA mmap_size=134217728;"
                 "PRAGMA cache_size=-32000;"
+                "PRAGMA wal_autocheckpoint=10000;"
             ),
         },
         "TEST": {"NAME": str(path.with_name("test-" + path.name))},
