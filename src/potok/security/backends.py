@@ -8,14 +8,14 @@ from axes.backends import AxesStandaloneBackend
 from django.http import HttpRequest
 
 
-class LoginThrottleBackend(AxesStandaloneBackend):
+class LoginThrottleBackend(AxesStandaloneBackend):  # type: ignore[misc]  # django-axes is untyped
     """Refuses a login whose username and address are locked out; checks no password itself.
 
     Code that authenticates without a request (a script, Django's test client's `login()`) is not a
     person at a login form and has no address to throttle, so it is let through to the password check.
     """
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,
@@ -24,4 +24,6 @@ class LoginThrottleBackend(AxesStandaloneBackend):
     ) -> None:
         if request is None:
             return None
-        return super().authenticate(request, username=username, password=password, **kwargs)  # type: ignore[arg-type]
+        # Raises PermissionDenied (which ends Django's authenticate()) when the pair is locked out.
+        super().authenticate(request, username=username, password=password, **kwargs)
+        return None

@@ -65,11 +65,11 @@ class RequestGuardMiddleware:
             return self.get_response(request)
         address = client_ip(request)
         if selectors.api_authentication_blocked(address):
-            response = api_error(
+            refusal = api_error(
                 "Too many failed authentications from your address; try again later.", status=429
             )
-            response["Retry-After"] = str(settings.POTOK_API_AUTH_COOLOFF_MINUTES * 60)
-            return response
+            refusal["Retry-After"] = str(settings.POTOK_API_AUTH_COOLOFF_MINUTES * 60)
+            return refusal
         response = self.get_response(request)
         if response.status_code == 401:
             services.api_authentication_failed(ip_address=address)

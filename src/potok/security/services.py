@@ -196,7 +196,7 @@ def second_factor_remove(*, actor: User, user: User) -> int:
     removed, _details = TOTPDevice.objects.filter(user=user).delete()
     if removed:
         _audit(actor=actor, user=user, action="two_factor_removed", two_factor=(True, False))
-    return removed
+    return int(removed)
 
 
 # -- e-mail ---------------------------------------------------------------------------------------

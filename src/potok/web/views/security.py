@@ -150,12 +150,12 @@ def lockout_response(
     if request.path.startswith("/api/"):
         return JsonResponse({"message": message, "errors": {}}, status=429)
     if request.user.is_authenticated:
-        form = ReauthenticateForm()
-        form.add_error(None, message)
+        again = ReauthenticateForm()
+        again.add_error(None, message)
         return render(
             request,
             "registration/reauthenticate.html",
-            {"form": form, "next": _next_url(request, reverse("web:security")), "has_device": False},
+            {"form": again, "next": _next_url(request, reverse("web:security")), "has_device": False},
             status=429,
         )
     username = str((credentials or {}).get("username") or request.POST.get("username", ""))
