@@ -17,7 +17,8 @@ from potok.core.errors import NotFound, ValidationFailed
 from potok.documents import references
 from potok.documents.entities import CUSTOM_FIELD_ENTITIES, document_entity_code
 from potok.documents.fieldtypes import FieldValueError, ValueContext, kind_of
-from potok.documents.fieldtypes.scalars import DateKind, parse_decimal
+from potok.documents.fieldtypes.moments import DateKind
+from potok.documents.fieldtypes.numbers import parse_decimal
 from potok.documents.models import (
     Document,
     DocumentIndexValue,

@@ -7,7 +7,7 @@ Example:
     '12500.50'
 """
 
-from potok.documents.fieldtypes import choice, files, reference, scalars  # noqa: F401 - they register
+from potok.documents.fieldtypes import choice, files, moments, numbers, reference, texts  # noqa: F401 - they register
 from potok.documents.fieldtypes.base import (
     FIELD_KINDS,
     FieldKind,
