@@ -386,3 +386,18 @@ def test_merging_counterparties_moves_their_complaints_to_the_survivor(
     assert complaint.data["client"] == clients[0].pk
     assert events_of(complaint)[-1].changes == {"client": [duplicate.pk, clients[0].pk]}
     assert events_of(complaint)[-1].actor == person("admin")
+
+
+def test_a_merge_of_counterparties_repoints_complaints_through_the_hook(
+    make_complaint, clients, person
+) -> None:
+    from potok.clients.services.counterparties import counterparty_create
+    from potok.clients.services.merge import counterparty_merge
+
+    duplicate = counterparty_create(actor=None, fields={"kind": "legal", "name": "Ромашка, ООО"})
+    complaint = make_complaint(client=duplicate.pk)
+
+    counterparty_merge(actor=person("admin"), survivor=clients[0], merged=duplicate)
+
+    complaint.refresh_from_db()
+    assert complaint.data["client"] == clients[0].pk
