@@ -177,7 +177,12 @@ def generate(count: int) -> tuple[int, float]:
             """,
             [instances, user_id, PEOPLE, count // 5],
         )
-        for table in ("processes_task", "accounts_roleassignment", "accounts_user", "processes_processinstance"):
+        for table in (
+            "processes_task",
+            "accounts_roleassignment",
+            "accounts_user",
+            "processes_processinstance",
+        ):
             cursor.execute(f"ANALYZE {table}")
     return user_id, time.monotonic() - started
 
@@ -198,7 +203,9 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="N = 20,000; finishes within a minute")
     parser.add_argument("--count", type=int, default=None, help="number of open tasks")
     parser.add_argument("--repeat", type=int, default=40)
@@ -258,8 +265,12 @@ def main() -> None:
     for label, function in cases.items():
         wall = measure(function, args.repeat)
         medians[label] = statistics.median(wall)
-        lines.append(f"{label:<36} median {statistics.median(wall):7.2f} ms  p95 {percentile(wall, 0.95):7.2f} ms")
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}")
+        lines.append(
+            f"{label:<36} median {statistics.median(wall):7.2f} ms  p95 {percentile(wall, 0.95):7.2f} ms"
+        )
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}"
+    )
     print(
         f"N = {count:,} open tasks; the user holds {USER_ROLES} roles: {mine_total:,} tasks of his own, "
         f"{claimable_total:,} in his queues; {args.repeat} runs per figure"
@@ -267,7 +278,9 @@ def main() -> None:
     for line in lines:
         print(line)
     worst = max(medians["my tasks, first page by deadline"], medians["my queues (50 roles), first page"])
-    print(f"inbox first page, worst median: {worst:.2f} ms (target < 50 ms: {'met' if worst < 50 else 'NOT met'})")
+    print(
+        f"inbox first page, worst median: {worst:.2f} ms (target < 50 ms: {'met' if worst < 50 else 'NOT met'})"
+    )
 
 
 if __name__ == "__main__":

@@ -10,8 +10,6 @@ from potok.documents.models import Document, DocumentType
 from potok.processes.models import ProcessInstance, ProcessVersion, Task
 from potok.processes.services.definitions import process_publish_file
 from potok.processes.services.instances import process_start
-from potok.tasks.models import PendingLink
-from potok.tasks.services.linking import link_pending_tasks
 
 HEADER = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -123,8 +121,8 @@ def make_act(complaint: Document, *, by: str = "investigator1", **values: Any) -
 
 
 def start(key: str, record: Document | None = None, **variables: Any) -> ProcessInstance:
-    """Start a process for a record as automation does, then run what follows the start's commit."""
-    instance = process_start(
+    """Start a process for a record as automation does."""
+    return process_start(
         actor=None,
         process_key=key,
         variables=variables,
@@ -132,8 +130,6 @@ def start(key: str, record: Document | None = None, **variables: Any) -> Process
         record_id=record.pk if record is not None else None,
         reason="test",
     )
-    link_pending_tasks(list(PendingLink.objects.values_list("task_id", flat=True)))
-    return instance
 
 
 def open_task(instance: ProcessInstance, node_id: str) -> Task:

@@ -194,6 +194,13 @@ class Task(models.Model):
                 condition=Q(state="open", assignee__isnull=True),
             ),
             models.Index(fields=["due_at"], name="open_task_by_due", condition=Q(state="open")),
+            # The inbox's "my queues": each queue read in page order (deadline, then id) from its own
+            # range, so a page over fifty queues is fifty short index scans (potok.tasks.selectors).
+            models.Index(
+                fields=["role", "role_object_type", "role_object_id", "due_at", "id"],
+                name="open_task_queue_page",
+                condition=Q(state="open", assignee__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

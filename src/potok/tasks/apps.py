@@ -13,10 +13,8 @@ class TasksConfig(AppConfig):
         from potok.tasks.hooks import on_engine_changes
         from potok.tasks.notices import register_kinds
         from potok.tasks.services.escalation import fire_due_timers
-        from potok.tasks.services.linking import link_leftover_tasks
 
         register_kinds()
         # Inside the engine's transaction: new tasks are addressed, closed ones tidied, atomically.
         register_apply_hook(on_engine_changes)
         periodic.register("tasks.fire_due_timers", fire_due_timers, every=1.0)
-        periodic.register("tasks.link_leftover_tasks", link_leftover_tasks, every=5.0)

@@ -1,9 +1,8 @@
 """The engine's apply hook: runs inside the engine's transaction after its rows are written.
 
-New user and manual tasks are addressed (performer, deadline, timers, read grant, history, notices);
-closed ones lose their grants and unfired timers and get their history row and domain event. Tasks of an
-instance that starts in this very transaction are linked to the instance's record right after commit
-(the record is written to the instance after the engine returns; see models.PendingLink).
+New user and manual tasks are linked to the record the process works on (a new instance carries it from
+its first row) and addressed (performer, deadline, timers, read grant, history, notices); closed ones lose
+their grants and unfired timers and get their history row and domain event.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from potok.processes.models import Execution, Task
 from potok.tasks import data as process_data
 from potok.tasks import events
 from potok.tasks.loading import process_facts
-from potok.tasks.models import EscalationTimer, PendingLink
+from potok.tasks.models import EscalationTimer
 from potok.tasks.services.assigning import address_task, report_problem, resolve_problems, revoke_grants
 from potok.tasks.spec import EMPTY_SPEC, task_spec
 
@@ -58,7 +57,6 @@ def task_closed(task: Task) -> None:
     """A task completed or cancelled (by a person, by an escalation, or by the process itself)."""
     revoke_grants(task)
     EscalationTimer.objects.filter(task=task, fired_at__isnull=True).delete()
-    PendingLink.objects.filter(task=task).delete()
     resolve_problems(task, actor=None)
     actor = User.objects.filter(username=task.completed_by).first() if task.completed_by else None
     events.task_closed(task, actor=actor)
@@ -112,7 +110,6 @@ def _address_new(changes: ChangeSet, task_ids: list[str]) -> None:
         .select_related("instance", "instance__started_by")
         .order_by("created_at", "pk")
     )
-    pending: list[str] = []
     for task in tasks:
         instance = task.instance
         row = _instance_row(changes, instance.pk)
@@ -125,17 +122,9 @@ def _address_new(changes: ChangeSet, task_ids: list[str]) -> None:
         spec = task_spec(node) if node is not None else EMPTY_SPEC
         events.task_created(task)
         record = process_data.record_of_instance(instance)
-        fresh = record is None and bool(changes.instances.inserted)
         if record is not None:
             task.entity_type, task.record_id = record.entity_type, record.pk
             task.save(update_fields=["entity_type", "record_id"])
-        if fresh:
-            # The instance's record is written after the engine returns: link (and, when the rules read
-            # the record, address) right after this transaction commits.
-            PendingLink.objects.create(task=task, address=spec.reads_record, created_at=now)
-            pending.append(task.pk)
-            if spec.reads_record:
-                continue
         variables = row.variables if row is not None else process_data.instance_variables(instance)
         layers = _execution_layers(changes, task.execution_id)
         data = process_data.process_data(
@@ -144,7 +133,3 @@ def _address_new(changes: ChangeSet, task_ids: list[str]) -> None:
             process=process_facts(instance),
         )
         address_safely(task, spec=spec, data=data, now=now)
-    if pending:
-        from potok.tasks.services.linking import link_pending_tasks
-
-        transaction.on_commit(lambda: link_pending_tasks(pending))

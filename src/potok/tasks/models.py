@@ -247,28 +247,3 @@ class AddressingProblem(models.Model):
 
     def __str__(self) -> str:
         return self.message[:80]
-
-
-class PendingLink(models.Model):
-    """A task of a process that had just started: the record the process works on is written to the
-    instance after the engine created the task, so linking the task to it (the record, the performer's
-    read grant, addressing rules that read the record) finishes right after that transaction commits.
-
-    The row is written in the engine's transaction, so the work is never lost: an after-commit callback
-    does it at once, and periodic work picks up what a crash left behind."""
-
-    task = models.OneToOneField(
-        "processes.Task", primary_key=True, on_delete=models.CASCADE, related_name="pending_link"
-    )
-    # The performer rules read the record: the task is addressed only when the link is made.
-    address = models.BooleanField(default=False)
-    created_at = models.DateTimeField()
-    locked_until = models.DateTimeField(null=True, blank=True)
-    attempts = models.SmallIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("pending task link")
-        verbose_name_plural = _("pending task links")
-
-    def __str__(self) -> str:
-        return str(self.task_id)

@@ -198,16 +198,6 @@ class TaskSpec:
     requirements: tuple[Requirement, ...] = ()
     priority: int = 0
 
-    @property
-    def reads_record(self) -> bool:
-        """Do the performer rules read the process's record (and so wait until it is known)?"""
-        for rule in self.performers:
-            if rule.kind == "field":
-                return True
-            if any("record" in expression.variables_used() for expression in rule.expressions()):
-                return True
-        return bool(self.deadline and self.deadline.at and "record" in self.deadline.at.variables_used())
-
     def outcome(self, code: str) -> OutcomeSpec | None:
         return next((outcome for outcome in self.outcomes if outcome.code == code), None)
 
