@@ -53,7 +53,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Webhooks and email"), "web:webhook_list", "broadcast", admin_only=True, group="settings"),
     NavItem(_("Import"), "web:import_list", "upload", admin_only=True, group="settings"),
     NavItem(_("Sales settings"), "web:sales_settings", "sliders", admin_only=True, group="settings"),
-    NavItem(_("Document types"), "web:document_type_list", "ui-checks-grid", admin_only=True, group="settings"),
+    NavItem(
+        _("Document types"), "web:document_type_list", "ui-checks-grid", admin_only=True, group="settings"
+    ),
 ]
 
 GROUP_LABELS = {"work": _("Work"), "organisation": _("Organisation"), "settings": _("Settings")}
