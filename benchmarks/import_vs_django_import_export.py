@@ -14,7 +14,8 @@ import — the same two steps a user takes in each.
     python benchmarks/import_vs_django_import_export.py --quick    # 2,000 rows, within a minute
     DATABASE_URL=postgres://… python benchmarks/import_vs_django_import_export.py
 
-Without DATABASE_URL it uses a fresh SQLite database in a temporary directory.
+Without DATABASE_URL it uses a fresh SQLite database in a temporary directory; a PostgreSQL database named
+in DATABASE_URL is dropped and created anew.
 """
 
 from __future__ import annotations
@@ -71,8 +72,19 @@ def legacy_csv(total: int) -> bytes:
     return "".join(";".join(cell(v) for v in row) + "\r\n" for row in [HEADER, *rows]).encode("cp1251")
 
 
+def recreate_postgres_database(url: str) -> None:
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
 def setup_django() -> None:
     os.environ.setdefault("POTOK_DEBUG", "1")
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        recreate_postgres_database(os.environ["DATABASE_URL"])
     if "DATABASE_URL" not in os.environ:
         os.environ["POTOK_DATA_DIR"] = tempfile.mkdtemp(prefix="potok-bench-import-")
     else:

@@ -58,6 +58,10 @@ class RowOut(Schema):
     record_id: int | None
     values: dict[str, Any]
 
+    @staticmethod
+    def resolve_record_id(row: Any) -> int | None:
+        return getattr(row, "imported_record_id", None) or row.record_id
+
 
 class MappingIn(Schema):
     mapping: dict[str, str]

@@ -98,6 +98,9 @@ class ImportRow(models.Model):
     messages = models.JSONField(default=list)
     record_id = models.BigIntegerField(null=True, blank=True)
     values = models.JSONField(default=dict)
+    # Links the row to the ledger: the record a created row became is found there, so the apply does not
+    # rewrite the whole preview to say so.
+    row_hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("import row")

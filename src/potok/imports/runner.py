@@ -81,9 +81,49 @@ def _report_rows(job_id: int, results: list[RowResult]) -> list[ImportRow]:
             messages=result.messages,
             record_id=result.record_id,
             values=result.values,
+            row_hash=result.row_hash,
         )
         for result in results
     ]
+
+
+# A preview status and the status its row has once applied as planned.
+APPLIED = {RowStatus.CREATE: RowStatus.CREATED, RowStatus.UPDATE: RowStatus.UPDATED}
+
+
+def _write_report(job_id: int, results: list[RowResult]) -> None:
+    """Turn the preview into the report. Rows that went as the preview said are updated with one
+    statement per status; only rows whose outcome differs (the database changed since the preview, an
+    update that changed nothing) are written again."""
+    preview = {
+        number: (status, messages)
+        for number, status, messages in ImportRow.objects.filter(job_id=job_id).values_list(
+            "row_number", "status", "messages"
+        )
+    }
+    as_planned: dict[str, list[int]] = {}
+    rewritten: list[RowResult] = []
+    for result in results:
+        status, messages = preview.get(result.row_number, ("", []))
+        if APPLIED.get(status) == result.status:
+            as_planned.setdefault(status, []).append(result.row_number)
+        elif status != result.status or messages != result.messages:
+            rewritten.append(result)
+    if len(preview) != len(results):
+        ImportRow.objects.filter(job_id=job_id).delete()
+        ImportRow.objects.bulk_create(_report_rows(job_id, results), batch_size=BATCH)
+        return
+    for status, numbers in as_planned.items():
+        if len(numbers) == sum(1 for planned, _m in preview.values() if planned == status):
+            ImportRow.objects.filter(job_id=job_id, status=status).update(status=APPLIED[status])
+        else:
+            for chunk in chunks(numbers, 900):
+                ImportRow.objects.filter(job_id=job_id, row_number__in=chunk).update(status=APPLIED[status])
+    for chunk in chunks(rewritten, 900):
+        ImportRow.objects.filter(
+            job_id=job_id, row_number__in=[result.row_number for result in chunk]
+        ).delete()
+        ImportRow.objects.bulk_create(_report_rows(job_id, chunk), batch_size=BATCH)
 
 
 def _finish(job_id: int, status: str, *, message: str = "", counts: dict[str, int] | None = None) -> None:
@@ -219,8 +259,7 @@ def apply_job(job_id: int, *, channel: Channel | None = None) -> None:
                 batch_size=1000,
                 ignore_conflicts=True,
             )
-            ImportRow.objects.filter(job_id=job_id).delete()
-            ImportRow.objects.bulk_create(_report_rows(job_id, results), batch_size=BATCH)
+            _write_report(job_id, results)
             counts = dict(Counter(result.status for result in results))
             audit_record(
                 actor=actor,

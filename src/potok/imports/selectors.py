@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from potok.access.selectors import is_administrator
 from potok.core.errors import NotFound
-from potok.imports.models import ImportJob, ImportRow
+from potok.imports.models import ImportJob, ImportLedger, ImportRow
 
 
 def jobs_visible(user: Any) -> QuerySet[ImportJob]:
@@ -28,7 +29,13 @@ def job_get(user: Any, pk: Any) -> ImportJob:
 
 
 def job_rows(job: ImportJob, *, status: str = "") -> QuerySet[ImportRow]:
-    rows = ImportRow.objects.filter(job=job)
+    """The preview or report rows; `imported_record_id` is the record the row became (from the ledger)."""
+    imported = ImportLedger.objects.filter(
+        entity_type=job.entity_type, file_sha256=job.file_sha256, row_hash=OuterRef("row_hash")
+    ).values("record_id")[:1]
+    rows = ImportRow.objects.filter(job=job).annotate(
+        imported_record_id=Coalesce("record_id", Subquery(imported))
+    )
     if status:
         rows = rows.filter(status=status)
     return rows.order_by("row_number", "id")
