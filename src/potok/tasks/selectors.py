@@ -195,8 +195,8 @@ def _ordered_by_deadline(queryset: QuerySet[Task], limit: int) -> list[Task]:
 
 def claimable_page(user: Any, *, after: str | None = None, size: int = 50) -> Page[Task]:
     """The "my queues" tab by deadline. On PostgreSQL each queue's nearest tasks are read from its own
-    index range (a LATERAL join over the user's queues) and merged, so fifty roles cost fifty short index
-    scans, never a sort of every task in them; elsewhere (SQLite) one query over all the queues."""
+    index range and merged, so fifty roles cost fifty short index scans, never a sort of every task in
+    them; elsewhere (SQLite) one query over all the queues."""
     keys = people.queue_keys(user)
     if connection.vendor != "postgresql" or len(keys) < 2:
         return inbox_page(claimable(user), after=after, size=size)
@@ -218,29 +218,29 @@ def _nearest_in_queues(
 ) -> list[str]:
     """Ids of the first `limit` open queued tasks over the queues, by (deadline, id), after the cursor.
 
-    Only tasks for people ever wait in a role's queue, so the kind needs no filter here, and each queue
-    is read from the open_task_queue_page index alone."""
+    One ordered, limited subquery per queue, merged (UNION ALL under an ORDER BY: PostgreSQL's Merge
+    Append). Each subquery names its queue by constants, so the planner knows how big that queue is and
+    reads it from the open_task_queue_page index in page order. Only tasks for people ever wait in a
+    role's queue, so the kind needs no filter here."""
     table = Task._meta.db_table
-    values = ", ".join(["(%s::bigint, %s::text, %s::text)"] * len(keys))
-    params: list[Any] = [part for key in keys for part in key]
     after = ""
+    after_params: list[Any] = []
     if due is not None:
-        after = "AND t.due_at >= %s AND (t.due_at > %s OR t.id > %s)"
-        params += [due, due, str(last_id)]
-    params += [limit, limit]
-    sql = f"""
-        SELECT q.id FROM (VALUES {values}) AS k(role_id, object_type, object_id)
-        CROSS JOIN LATERAL (
-            SELECT t.due_at, t.id FROM {table} AS t
-            WHERE t.state = 'open' AND t.assignee_id IS NULL
-              AND t.role_id = k.role_id AND t.role_object_type = k.object_type
-              AND t.role_object_id = k.object_id AND t.due_at IS NOT NULL {after}
-            ORDER BY t.due_at, t.id LIMIT %s
-        ) AS q
-        ORDER BY q.due_at, q.id LIMIT %s
-    """  # noqa: S608 - the table name is the model's; every value is a parameter
+        after = " AND t.due_at >= %s AND (t.due_at > %s OR t.id > %s)"
+        after_params = [due, due, str(last_id)]
+    part = (
+        f"(SELECT t.due_at, t.id FROM {table} AS t WHERE t.state = 'open' AND t.assignee_id IS NULL"  # noqa: S608
+        " AND t.role_id = %s AND t.role_object_type = %s AND t.role_object_id = %s"
+        f" AND t.due_at IS NOT NULL{after} ORDER BY t.due_at, t.id LIMIT %s)"
+    )
+    params: list[Any] = []
+    for key in keys:
+        params += [*key, *after_params, limit]
+    queues = " UNION ALL ".join([part] * len(keys))
+    # The table name is the model's and every value a parameter: nothing of the user's is in the text.
+    sql = f"SELECT q.id FROM ({queues}) AS q ORDER BY q.due_at, q.id LIMIT %s"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, limit])
         return [row[0] for row in cursor.fetchall()]
 
 
