@@ -33,9 +33,9 @@ def test_every_process_page_renders_for_an_administrator(client_as, started, pub
     assert admin.get("/processes/definitions/approval/v1/heatmap/").status_code == 200
     diff = admin.get("/processes/definitions/approval/diff/", {"old": 1, "new": 2})
     assert diff.status_code == 200 and diff.context["changed"] == [("review", "Review v2")]
-    assert admin.get("/processes/designer/").status_code == 200
-    assert admin.get("/processes/designer/new/").status_code == 200
-    designer = admin.get("/processes/designer/approval/", {"version": 1})
+    assert admin.get("/process-designer/").status_code == 200
+    assert admin.get("/process-designer/new/").status_code == 200
+    designer = admin.get("/process-designer/edit/approval/", {"version": 1})
     assert designer.status_code == 200 and designer.context["config"]["version"] == 1
     download = admin.get("/processes/definitions/approval/v1/download/")
     assert download.status_code == 200 and b'<bpmn:process id="approval"' in download.content
@@ -45,7 +45,7 @@ def test_pages_of_unknown_things_are_404(client_as, demo_company) -> None:
     admin = client_as("admin")
     assert admin.get("/processes/definitions/nope/").status_code == 404
     assert admin.get("/processes/instances/nope/").status_code == 404
-    assert admin.get("/processes/designer/nope/").status_code == 404
+    assert admin.get("/process-designer/edit/nope/").status_code == 404
 
 
 def test_a_receptionist_cannot_open_the_monitor_the_designer_or_an_instance(client_as, started) -> None:
@@ -57,17 +57,17 @@ def test_a_receptionist_cannot_open_the_monitor_the_designer_or_an_instance(clie
         "/processes/definitions/approval/",
         "/processes/definitions/approval/v1/heatmap/",
         "/processes/definitions/approval/diff/",
-        "/processes/designer/",
-        "/processes/designer/new/",
-        "/processes/designer/approval/",
+        "/process-designer/",
+        "/process-designer/new/",
+        "/process-designer/edit/approval/",
     ):
         assert reception.get(url).status_code == 403, url
     # not even by guessing the instance's id
     assert reception.get(f"/processes/instances/{instance.pk}/").status_code == 404
     for operation in ("suspend", "cancel", "skip", "move", "variables"):
         assert reception.post(f"/processes/instances/{instance.pk}/{operation}/").status_code == 403
-    assert reception.post("/processes/designer/save/", {"xml": "<x/>"}).status_code == 403
-    assert reception.post("/processes/designer/validate/", {"xml": "<x/>"}).status_code == 403
+    assert reception.post("/process-designer/save/", {"xml": "<x/>"}).status_code == 403
+    assert reception.post("/process-designer/validate/", {"xml": "<x/>"}).status_code == 403
     instance.refresh_from_db()
     assert instance.state == "running"
 
@@ -83,5 +83,5 @@ def test_the_performer_of_a_task_sees_the_instance_but_not_its_operations(client
 
 def test_the_navigation_shows_processes_to_administrators_only(client_as, demo_company) -> None:
     assert 'href="/processes/"' in client_as("admin").get("/").content.decode()
-    assert 'href="/processes/designer/"' in client_as("admin").get("/").content.decode()
+    assert 'href="/process-designer/"' in client_as("admin").get("/").content.decode()
     assert 'href="/processes/"' not in client_as("reception").get("/").content.decode()

@@ -95,7 +95,7 @@ def designer(request: HttpRequest, key: str = "") -> HttpResponse:
             "validate": reverse("web:process_designer_validate"),
             "check": reverse("web:process_designer_check"),
         },
-        "sections": {"userTask": user_task_sections(), "manualTask": user_task_sections()},
+        "sections": {"UserTask": user_task_sections(), "ManualTask": user_task_sections()},
         "choices": panel_choices(),
         "actions": selectors.registered_actions(),
         "strings": designer_strings(),

@@ -1,5 +1,6 @@
-/* Forms with data-confirm ask first, in a dialog (Bootstrap modal from web/processes/_confirm.html) that
- * works with the keyboard; without the dialog markup the browser's own confirm() is used. */
+/* Forms with data-ask ask first, in a dialog (Bootstrap modal from web/processes/_confirm.html) that
+ * works with the keyboard; without the dialog markup the browser's own confirm() is used. (Not
+ * data-confirm: web/potok.js answers that one with the browser's confirm() for every page.) */
 (function () {
   'use strict';
   var dialog = document.getElementById('potok-confirm');
@@ -19,15 +20,15 @@
 
   document.addEventListener('submit', function (event) {
     var form = event.target;
-    if (!form.matches || !form.matches('form[data-confirm]')) { return; }
+    if (!form.matches || !form.matches('form[data-ask]')) { return; }
     if (form.dataset.confirmed === '1') { delete form.dataset.confirmed; return; }
     event.preventDefault();
     if (!dialog || !window.bootstrap) {
-      if (window.confirm(form.dataset.confirm)) { form.dataset.confirmed = '1'; form.submit(); }
+      if (window.confirm(form.dataset.ask)) { form.dataset.confirmed = '1'; form.submit(); }
       return;
     }
     pending = form;
-    dialog.querySelector('[data-confirm-text]').textContent = form.dataset.confirm;
+    dialog.querySelector('[data-confirm-text]').textContent = form.dataset.ask;
     window.bootstrap.Modal.getOrCreateInstance(dialog).show();
   });
 })();

@@ -441,7 +441,7 @@
     var element = id ? registry.get(id) : null;
     if (element && element !== canvas.getRootElement()) {
       selection.select(element);
-      try { canvas.scrollToElement(element, {top: 100, bottom: 100, left: 100, right: 100}); } catch (ignored) { /* root */ }
+      window.PotokDiagrams.centre(canvas, element);
     } else {
       selection.select([]);
     }

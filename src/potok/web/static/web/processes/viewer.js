@@ -82,18 +82,23 @@
       var badge = document.createElement('div');
       badge.className = 'potok-heat';
       badge.dataset.node = item.node_id;
-      badge.style.backgroundColor = item.median_seconds === null ? '#4b5563'
+      // Steps that take no time (events, gateways) show their counts only, in a neutral colour.
+      var timed = (item.p90_seconds || 0) > 0;
+      badge.style.backgroundColor = !timed ? '#475467'
         : heatColour(slowest ? item.median_seconds / slowest : 0);
-      var time = document.createElement('div');
-      time.className = 'potok-heat-time';
-      time.textContent = strings.median + ' ' + humanDuration(item.median_seconds, strings) +
-        ' · ' + strings.p90 + ' ' + humanDuration(item.p90_seconds, strings);
+      if (timed) {
+        var time = document.createElement('div');
+        time.className = 'potok-heat-time';
+        time.textContent = strings.median + ' ' + humanDuration(item.median_seconds, strings) +
+          ' · ' + strings.p90 + ' ' + humanDuration(item.p90_seconds, strings);
+        badge.appendChild(time);
+      }
       var counts = document.createElement('div');
       counts.textContent = strings.passed + ' ' + item.passed + ' · ' + strings.waiting + ' ' + item.waiting;
-      badge.appendChild(time);
       badge.appendChild(counts);
       badge.title = badge.textContent;
-      overlays.add(item.node_id, 'potok-heat', {position: {bottom: -4, left: -10}, html: badge});
+      // Centred above the node, clear of the labels bpmn-js puts under events and gateways.
+      overlays.add(item.node_id, 'potok-heat', {position: {top: timed ? -36 : -22, left: element.width / 2}, html: badge});
       if (item.waiting) { viewer.get('canvas').addMarker(item.node_id, 'potok-heat-waiting'); }
     });
   }
@@ -132,14 +137,25 @@
     container.appendChild(bar);
   }
 
+  /* Put an element (shape or connection) in the middle of the visible canvas, keeping the zoom. */
+  function centre(canvas, element) {
+    var points = element.waypoints || [
+      {x: element.x, y: element.y}, {x: element.x + (element.width || 0), y: element.y + (element.height || 0)}
+    ];
+    if (points.some(function (point) { return point.x === undefined || point.y === undefined; })) { return; }
+    var xs = points.map(function (point) { return point.x; });
+    var ys = points.map(function (point) { return point.y; });
+    var x = (Math.min.apply(null, xs) + Math.max.apply(null, xs)) / 2;
+    var y = (Math.min.apply(null, ys) + Math.max.apply(null, ys)) / 2;
+    var box = canvas.viewbox();
+    canvas.viewbox({x: x - box.width / 2, y: y - box.height / 2, width: box.width, height: box.height});
+  }
+
   /* Select an element and bring it into view (lists of problems and differences point at the diagram). */
   function reveal(viewer, id) {
     var element = viewer.get('elementRegistry').get(id);
     if (!element) { return false; }
-    var canvas = viewer.get('canvas');
-    if (element.type !== 'bpmn:Process' && element.type !== 'bpmn:Collaboration') {
-      try { canvas.scrollToElement(element, {top: 80, bottom: 80, left: 80, right: 80}); } catch (ignored) { /* root */ }
-    }
+    centre(viewer.get('canvas'), element);
     try { viewer.get('selection').select(element); } catch (ignored) { /* no selection module */ }
     return true;
   }
@@ -187,6 +203,6 @@
     }
   });
 
-  window.PotokDiagrams = {format: format, reveal: reveal, humanDuration: humanDuration, readJSON: readJSON};
+  window.PotokDiagrams = {format: format, reveal: reveal, centre: centre, humanDuration: humanDuration, readJSON: readJSON};
   document.querySelectorAll('[data-diagram]').forEach(function (container) { open(container); });
 })();

@@ -1,0 +1,221 @@
+"""The process designer in a real browser: a process drawn from an empty diagram with the palette and the
+context pad, its user task given a name, a performer and a deadline in Potok's side panel, validated,
+published and started; problems point at their elements; a file drawn in Camunda Modeler comes back out
+with its diagram intact; the bpmn.io watermark stays visible."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from potok.processes.models import ProcessDefinition, ProcessVersion, Task
+from tests.web_processes.bpmn import NAMESPACES, review_process
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MIWG = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "bpmn" / "miwg" / "bpmn.io-exports"
+BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
+DC = "http://www.omg.org/spec/DD/20100524/DC"
+
+
+def open_designer(page, path: str = "/process-designer/new/"):  # type: ignore[no-untyped-def]
+    page.goto(page.base_url + path)
+    page.wait_for_selector("#designer-canvas.potok-designer-ready")
+    return page
+
+
+def centre(page, element_id: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    box = page.locator(f'#designer-canvas .djs-element[data-element-id="{element_id}"]').first.bounding_box()
+    assert box is not None, element_id
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def element_ids(page, kind: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return page.evaluate(
+        "kind => window.PotokDesigner.modeler.get('elementRegistry')"
+        ".filter(e => e.type === kind).map(e => e.id)",
+        kind,
+    )
+
+
+def test_an_administrator_draws_validates_publishes_and_starts_a_process(
+    page_for, api_as, screenshot
+) -> None:
+    page = open_designer(page_for("admin", language="en"))
+    assert page.locator("#designer-canvas .bjs-powered-by").is_visible()
+
+    # when he takes a task from the palette and drops it right of the start event
+    start_x, start_y = centre(page, "start")
+    page.click('.djs-palette [data-action="create.task"]')
+    page.mouse.move(start_x + 200, start_y)
+    page.mouse.click(start_x + 200, start_y)
+    page.keyboard.press("Escape")  # leave the label editing bpmn-js opens on a new task
+    [task_id] = element_ids(page, "bpmn:Task")
+    # makes it a user task with the context pad's wrench
+    page.click(f'#designer-canvas .djs-element[data-element-id="{task_id}"]')
+    page.click('.djs-context-pad [data-action="replace"]')
+    page.click('.djs-popup [data-id="replace-with-user-task"]')
+    [task_id] = element_ids(page, "bpmn:UserTask")
+    # connects the start event to it
+    page.click('#designer-canvas .djs-element[data-element-id="start"]')
+    page.click('.djs-context-pad [data-action="connect"]')
+    task_x, task_y = centre(page, task_id)
+    page.mouse.move(task_x, task_y)
+    page.mouse.click(task_x, task_y)
+    # and appends an end event to the task
+    page.locator("[data-testid=element-picker]").select_option(task_id)
+    page.click('.djs-context-pad [data-action="append.end-event"]')
+    page.keyboard.press("Escape")
+    assert len(element_ids(page, "bpmn:SequenceFlow")) == 2
+
+    # then in the side panel he picks the task, names it, gives its performer and deadline
+    page.locator("[data-testid=element-picker]").select_option(task_id)
+    page.fill("[data-testid=element-name]", "Check the request")
+    page.click("[data-section=performer] [data-add]")
+    page.select_option("[data-section=performer] [data-attribute=kind] select", "user")
+    page.select_option("[data-section=performer] [data-attribute=user] select", "admin")
+    page.click("[data-section=deadline] [data-add]")
+    page.fill("[data-section=deadline] [data-attribute=duration] input", "2 working days")
+    page.locator("[data-section=deadline] .potok-check.is-ok").wait_for()
+    screenshot(page, "process-designer")
+    page.locator("[data-testid=element-picker]").select_option("")
+    page.fill("[data-testid=process-id]", "check_request")
+    page.fill("[data-testid=process-name]", "Request check")
+    page.locator("[data-testid=process-name]").blur()
+
+    # validates: no problems
+    page.click('[data-designer="validate"]')
+    page.locator("[data-testid=problems] .list-group-item-success").wait_for()
+    # and publishes
+    page.click('[data-designer="publish"]')
+    page.click("[data-testid=confirm-ok]")
+    page.locator("[data-testid=designer-status] .text-success").wait_for()
+    assert page.js_errors == []
+
+    definition = ProcessDefinition.objects.get(key="check_request")
+    version = ProcessVersion.objects.get(definition=definition)
+    assert version.status == "published" and definition.name == "Request check"
+    xml = etree.fromstring(version.bpmn_xml.encode())
+    potok = {
+        "potok": "https://potok.dev/schema/bpmn/1.0",
+        "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    }
+    [user_task] = xml.findall(".//bpmn:userTask", potok)
+    assert user_task.get("name") == "Check the request"
+    assert user_task.find(".//potok:performer", potok).attrib == {"kind": "user", "user": "admin"}
+    assert user_task.find(".//potok:deadline", potok).get("duration") == "2 working days"
+
+    # and the process starts from the API and waits at the task
+    started = api_as("admin").post(
+        "/api/v1/process-instances", {"process": "check_request"}, content_type="application/json"
+    )
+    assert started.status_code == 201, started.json()
+    assert list(Task.objects.filter(instance_id=started.json()["id"]).values_list("node_id", flat=True)) == [
+        task_id
+    ]
+
+
+PROBLEMS = f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions {NAMESPACES} id="defs" targetNamespace="urn:test">
+  <bpmn:process id="choices" name="Choices" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="choose"/>
+    <bpmn:exclusiveGateway id="choose" name="Big?"/>
+    <bpmn:sequenceFlow id="f_big" sourceRef="choose" targetRef="big"/>
+    <bpmn:sequenceFlow id="f_small" sourceRef="choose" targetRef="small"/>
+    <bpmn:userTask id="big" name="Big"/>
+    <bpmn:userTask id="small" name="Small"/>
+    <bpmn:userTask id="orphan" name="Orphan"/>
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="d"><bpmndi:BPMNPlane id="p" bpmnElement="choices">
+    <bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="100" y="200" width="36" height="36"/></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="choose_di" bpmnElement="choose" isMarkerVisible="true"><dc:Bounds x="200" y="193" width="50" height="50"/></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="big_di" bpmnElement="big"><dc:Bounds x="320" y="100" width="100" height="80"/></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="small_di" bpmnElement="small"><dc:Bounds x="320" y="260" width="100" height="80"/></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="orphan_di" bpmnElement="orphan"><dc:Bounds x="1400" y="900" width="100" height="80"/></bpmndi:BPMNShape>
+    <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="136" y="218"/><di:waypoint x="200" y="218"/></bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="f_big_di" bpmnElement="f_big"><di:waypoint x="225" y="193"/><di:waypoint x="225" y="140"/><di:waypoint x="320" y="140"/></bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="f_small_di" bpmnElement="f_small"><di:waypoint x="225" y="243"/><di:waypoint x="225" y="300"/><di:waypoint x="320" y="300"/></bpmndi:BPMNEdge>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+
+def test_problems_name_their_elements_and_lead_to_them_and_conditions_are_checked_as_typed(
+    page_for, tmp_path, screenshot
+) -> None:
+    page = open_designer(page_for("admin", language="en"))
+    source = tmp_path / "choices.bpmn"
+    source.write_text(PROBLEMS)
+    page.set_input_files("#designer-import", str(source))
+    page.wait_for_function("() => window.PotokDesigner.modeler.get('elementRegistry').get('orphan')")
+
+    # when the administrator validates, every problem is listed with its element
+    page.click('[data-designer="validate"]')
+    problems = page.locator("[data-testid=problems] li")
+    problems.first.wait_for()
+    listed = problems.evaluate_all("items => items.map(item => item.querySelector('button').dataset.element)")
+    assert "orphan" in listed and "choose" in listed
+    # and a click on one selects that element (far off screen) and shows it in the side panel
+    page.click('[data-testid=problems] button[data-element="orphan"]')
+    assert page.evaluate("window.PotokDesigner.modeler.get('selection').get().map(e => e.id)") == ["orphan"]
+    assert "orphan" in page.inner_text("[data-testid=panel-title]")
+    assert page.locator('#designer-canvas .djs-element[data-element-id="orphan"]').is_visible()
+
+    # a condition with a mistake is pointed at where it goes wrong, and accepted once corrected
+    page.locator("[data-testid=element-picker]").select_option("f_big")
+    page.fill("[data-testid=condition]", "amount >")
+    error = page.locator("[data-testid=panel] .potok-check.is-error")
+    error.wait_for()
+    assert "8" in error.inner_text()
+    page.fill("[data-testid=condition]", "amount > 10000")
+    page.locator("[data-testid=panel] .potok-check.is-ok").wait_for()
+    screenshot(page, "process-designer-problems")
+    # publishing is refused while errors remain, and nothing is stored
+    page.click('[data-designer="publish"]')
+    page.locator("[data-testid=designer-status] .text-danger").wait_for()
+    assert not ProcessVersion.objects.filter(definition__key="choices").exists()
+    assert page.js_errors == []
+
+
+def shapes(xml: bytes) -> dict[str, tuple[str, ...]]:
+    tree = etree.fromstring(xml)
+    found = {}
+    for shape in tree.iter(f"{{{BPMNDI}}}BPMNShape"):
+        bounds = shape.find(f"{{{DC}}}Bounds")
+        found[shape.get("id")] = tuple(
+            str(round(float(bounds.get(name)), 2)) for name in ("x", "y", "width", "height")
+        )
+    return found
+
+
+def test_a_camunda_modeler_file_comes_back_out_with_its_diagram_and_potok_elements_intact(
+    page_for, tmp_path
+) -> None:
+    files = [MIWG / name for name in ("A.4.0-export.bpmn", "C.1.0-export.bpmn") if (MIWG / name).exists()]
+    if not files:
+        pytest.skip("../shared/corpora/bpmn/miwg/bpmn.io-exports is absent")
+    own = tmp_path / "own.bpmn"
+    own.write_bytes(review_process("own", action="mail.send"))
+    page = open_designer(page_for("admin", language="en"))
+    for index, path in enumerate([*files, own]):
+        # when a file drawn elsewhere is imported and exported again
+        page.set_input_files("#designer-import", str(path))
+        if index:  # the previous import was not saved: the designer asks before replacing it
+            page.click("[data-testid=confirm-ok]")
+        page.locator("[data-testid=designer-status] .text-success").filter(has_text=path.name).wait_for()
+        with page.expect_download() as download:
+            page.click('[data-designer="export"]')
+        exported = Path(download.value.path()).read_bytes()
+        # then every shape keeps its id and bounds
+        original = shapes(path.read_bytes())
+        assert shapes(exported) == original, path.name
+        assert len(original) > 3
+    # and Potok's extension elements are kept as they were
+    exported_tree = etree.fromstring(exported)
+    potok = {"potok": "https://potok.dev/schema/bpmn/1.0"}
+    assert exported_tree.find(".//potok:performer", potok).attrib == {"kind": "user", "user": "admin"}
+    assert exported_tree.find(".//potok:action", potok).get("name") == "mail.send"
+    assert page.js_errors == []
