@@ -15,6 +15,7 @@ Each figure: median and p95 of the wall time in the application (Django + the da
 
     python benchmarks/inbox_query.py            # N = 1,000,000 (a few minutes to generate)
     python benchmarks/inbox_query.py --quick    # N = 20,000, within a minute
+    python benchmarks/inbox_query.py --reuse    # measure again what the last run generated
     BENCH_DATABASE_URL=postgres://… python benchmarks/inbox_query.py
 
 The database (default potok_bench_inbox on 127.0.0.1) is dropped and created anew.
@@ -209,6 +210,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="N = 20,000; finishes within a minute")
     parser.add_argument("--count", type=int, default=None, help="number of open tasks")
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--reuse", action="store_true", help="measure the database a previous run generated")
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/potok_bench_inbox"),
@@ -216,19 +218,24 @@ def main() -> None:
     args = parser.parse_args()
     count = args.count or (20_000 if args.quick else 1_000_000)
 
-    recreate_database(args.database_url)
+    if not args.reuse:
+        recreate_database(args.database_url)
     setup_django(args.database_url)
     from django.core.management import call_command
 
-    started = time.monotonic()
-    call_command("migrate", "tasks", interactive=False, verbosity=0)
-    print(f"migrated in {time.monotonic() - started:.1f} s", flush=True)
     from potok.accounts.models import User
     from potok.tasks import selectors
 
-    user_id, seconds = generate(count)
-    print(f"generated {count:,} open tasks (+{count // 5:,} completed) in {seconds:.1f} s", flush=True)
-    user = User.objects.get(pk=user_id)
+    if args.reuse:
+        user = User.objects.order_by("pk").first()
+        count = selectors.open_tasks().count()
+    else:
+        started = time.monotonic()
+        call_command("migrate", "tasks", interactive=False, verbosity=0)
+        print(f"migrated in {time.monotonic() - started:.1f} s", flush=True)
+        user_id, seconds = generate(count)
+        print(f"generated {count:,} open tasks (+{count // 5:,} completed) in {seconds:.1f} s", flush=True)
+        user = User.objects.get(pk=user_id)
 
     def later(page_function: Any, pages: int = 4) -> str | None:
         cursor = None
