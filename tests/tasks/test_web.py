@@ -216,3 +216,36 @@ def test_the_template_filter_uses_the_clock_and_the_active_time_zone() -> None:
     finally:
         clock.freeze(None)
     assert rendered == "сегодня до 15:00|soon|overdue"
+
+
+def test_absences_and_deputies_are_recorded_on_their_page(demo_company, client_as) -> None:
+    from potok.tasks.people import today
+
+    head = client_as("service_head")
+    period = {"starts_on": str(today()), "ends_on": str(today() + timedelta(days=4))}
+    made = head.post("/tasks/absences/", {"action": "absence", "user": user("investigator2").pk, "kind": "leave"} | period)
+    assert made.status_code == 302
+    made = head.post(
+        "/tasks/absences/",
+        {"action": "substitution", "absent": user("investigator2").pk, "deputy": user("investigator1").pk, "scope": "all"}
+        | period,
+    )
+    assert made.status_code == 302
+    page = head.get("/tasks/absences/").content.decode()
+    assert "Глеб" in page and "Вера" in page
+    # a task for Глеб now goes to Вера
+    publish(
+        process(
+            "for_gleb",
+            '<bpmn:userTask id="work" name="Перезвонить"><bpmn:extensionElements>'
+            '<potok:performer kind="user" user="investigator2"/></bpmn:extensionElements></bpmn:userTask>',
+        )
+    )
+    task = open_task(start("for_gleb"), "work")
+    assert task.assignee == user("investigator1") and task.addressed_to == user("investigator2")
+    # someone outside the department may not record Глеб's absence
+    refused = client_as("lawyer").post("/tasks/absences/", {"action": "absence", "user": user("investigator2").pk} | period)
+    assert refused.status_code == 200 and "absence-errors" in refused.content.decode()
+    # a missing date is named
+    refused = head.post("/tasks/absences/", {"action": "absence", "user": user("investigator2").pk, "starts_on": ""})
+    assert "absence-errors" in refused.content.decode()

@@ -7,6 +7,7 @@ from potok.web.views import tasks
 urlpatterns: list[URLPattern | URLResolver] = [
     path("tasks/", tasks.task_inbox, name="task_inbox"),
     path("tasks/redirect/", tasks.task_redirect_many, name="task_redirect_many"),
+    path("tasks/absences/", tasks.absence_list, name="absence_list"),
     path("tasks/<str:task_id>/", tasks.task_page, name="task_page"),
     path("tasks/<str:task_id>/complete/", tasks.task_complete, name="task_complete"),
     path("tasks/<str:task_id>/claim/", tasks.task_claim, name="task_claim"),

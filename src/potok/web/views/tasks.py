@@ -441,3 +441,110 @@ def inbox_badge(user: Any) -> tuple[int, str]:
     """The navigation badge: my open tasks, red when some are overdue (two index-only counts)."""
     counts = selectors.inbox_counts(user)
     return counts["mine"], "danger" if counts["overdue"] else "secondary"
+
+
+# -- absences and deputies -------------------------------------------------------------------------
+
+
+def _manageable_people(user: Any) -> Any:
+    """Whose absences the user may record: his own, his department's (as its head), anyone's (admins)."""
+    if is_administrator(user):
+        return User.objects.filter(is_active=True)
+    ids = [user.pk]
+    for department in people.headed_departments(user):
+        ids += list(
+            User.objects.filter(department__path__startswith=department.path).values_list("pk", flat=True)
+        )
+    return User.objects.filter(pk__in=ids, is_active=True)
+
+
+def _period(data: Any) -> tuple[Any, Any]:
+    from django.utils.dateparse import parse_date
+
+    found = []
+    for name in ("starts_on", "ends_on"):
+        try:
+            found.append(parse_date(str(data.get(name) or "")))
+        except ValueError:
+            found.append(None)
+    if None in found:
+        raise ValidationFailed({"period": _("Give both dates.")})
+    return found[0], found[1]
+
+
+@login_required
+@domain_errors
+def absence_list(request: HttpRequest) -> HttpResponse:
+    """Absences and deputies: a person records his leave and who stands in for him; heads for their
+    department, administrators for anyone. Tasks addressed to someone away go to his deputy."""
+    from potok.accounts.models import AbsenceKind, SubstitutionScope
+    from potok.tasks.services.absences import absences_visible, substitutions_visible
+
+    user: Any = request.user
+    errors: list[str] = []
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "absence":
+                person = _person(request.POST.get("user"))
+                if person is None:
+                    raise ValidationFailed({"user": _("Choose the person.")})
+                starts_on, ends_on = _period(request.POST)
+                services.absence_add(
+                    actor=user,
+                    user=person,
+                    kind=request.POST.get("kind", AbsenceKind.LEAVE),
+                    starts_on=starts_on,
+                    ends_on=ends_on,
+                    comment=request.POST.get("comment", "")[:500],
+                )
+                messages.success(request, _("The absence is recorded."))
+            elif action == "substitution":
+                absent, deputy = _person(request.POST.get("absent")), _person(request.POST.get("deputy"))
+                if absent is None or deputy is None:
+                    raise ValidationFailed({"deputy": _("Choose who is away and who stands in.")})
+                scope = request.POST.get("scope", SubstitutionScope.ALL)
+                starts_on, ends_on = _period(request.POST)
+                services.substitution_add(
+                    actor=user,
+                    absent=absent,
+                    deputy=deputy,
+                    starts_on=starts_on,
+                    ends_on=ends_on,
+                    scope=scope,
+                    process_ids=request.POST.getlist("process_ids")
+                    if scope == SubstitutionScope.PROCESSES
+                    else [],
+                    comment=request.POST.get("comment", "")[:500],
+                )
+                messages.success(request, _("The deputy is set."))
+            elif action == "remove_absence":
+                services.absence_remove(actor=user, absence_id=request.POST.get("id"))
+                messages.success(request, _("The absence is removed."))
+            elif action == "remove_substitution":
+                services.substitution_remove(actor=user, substitution_id=request.POST.get("id"))
+                messages.success(request, _("The deputy is removed."))
+            return redirect("web:absence_list")
+        except ValidationFailed as failure:
+            errors = [m for ms in failure.errors.values() for m in ms]
+        except PermissionDenied:
+            errors = [_("You may record absences for yourself and for your department.")]
+    from potok.tasks.people import today
+
+    on = today()
+    return render(
+        request,
+        "web/tasks/absences.html",
+        {
+            "absences": absences_visible(user).filter(ends_on__gte=on).order_by("starts_on", "id")[:200],
+            "substitutions": substitutions_visible(user)
+            .filter(ends_on__gte=on)
+            .order_by("starts_on", "id")[:200],
+            "errors": errors,
+            "manageable": _manageable_people(user).order_by("last_name", "first_name", "username"),
+            "people": User.objects.filter(is_active=True).order_by("last_name", "first_name", "username"),
+            "kinds": AbsenceKind.choices,
+            "processes": ProcessDefinition.objects.order_by("name").values_list("key", "name"),
+            "today": on,
+        },
+    )
