@@ -223,11 +223,18 @@ def test_absences_and_deputies_are_recorded_on_their_page(demo_company, client_a
 
     head = client_as("service_head")
     period = {"starts_on": str(today()), "ends_on": str(today() + timedelta(days=4))}
-    made = head.post("/tasks/absences/", {"action": "absence", "user": user("investigator2").pk, "kind": "leave"} | period)
+    made = head.post(
+        "/tasks/absences/", {"action": "absence", "user": user("investigator2").pk, "kind": "leave"} | period
+    )
     assert made.status_code == 302
     made = head.post(
         "/tasks/absences/",
-        {"action": "substitution", "absent": user("investigator2").pk, "deputy": user("investigator1").pk, "scope": "all"}
+        {
+            "action": "substitution",
+            "absent": user("investigator2").pk,
+            "deputy": user("investigator1").pk,
+            "scope": "all",
+        }
         | period,
     )
     assert made.status_code == 302
@@ -244,8 +251,12 @@ def test_absences_and_deputies_are_recorded_on_their_page(demo_company, client_a
     task = open_task(start("for_gleb"), "work")
     assert task.assignee == user("investigator1") and task.addressed_to == user("investigator2")
     # someone outside the department may not record Глеб's absence
-    refused = client_as("lawyer").post("/tasks/absences/", {"action": "absence", "user": user("investigator2").pk} | period)
+    refused = client_as("lawyer").post(
+        "/tasks/absences/", {"action": "absence", "user": user("investigator2").pk} | period
+    )
     assert refused.status_code == 200 and "absence-errors" in refused.content.decode()
     # a missing date is named
-    refused = head.post("/tasks/absences/", {"action": "absence", "user": user("investigator2").pk, "starts_on": ""})
+    refused = head.post(
+        "/tasks/absences/", {"action": "absence", "user": user("investigator2").pk, "starts_on": ""}
+    )
     assert "absence-errors" in refused.content.decode()
