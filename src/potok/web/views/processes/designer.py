@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from potok.accounts.models import Role
@@ -268,7 +269,7 @@ def designer_strings() -> dict[str, Any]:
         "executable": _("Executable"),
         "element": _("Element"),
         "element_id": _("Id"),
-        "name": _("Name"),
+        "name": pgettext("bpmn element", "Name"),
         "documentation": _("Description"),
         "nothing_selected": _("Select an element on the diagram or in the list to edit it."),
         "elements": _("Elements of the diagram"),
@@ -312,7 +313,6 @@ def designer_strings() -> dict[str, Any]:
         "server_error": _("The server did not answer as expected (%(status)s)."),
         "no_diagram": _("This version has no diagram layout (BPMNDI) to draw."),
         "item": _("item"),
-        "required": _("required"),
         "not_published": _("Not published: correct the errors first."),
         "published": _("published"),
         "draft": _("draft"),

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from potok.access.selectors import is_administrator
@@ -31,22 +31,22 @@ from potok.web.views.processes.common import (
 )
 
 OPERATION_LABELS = {
-    "suspend": gettext_lazy("suspended"),
-    "resume": gettext_lazy("resumed"),
-    "cancel": gettext_lazy("cancelled"),
-    "set_variables": gettext_lazy("variables set"),
-    "skip_node": gettext_lazy("step skipped"),
-    "move_token": gettext_lazy("token moved"),
-    "retry_incident": gettext_lazy("incident retried"),
-    "migrate": gettext_lazy("migrated"),
+    "suspend": pgettext_lazy("operation", "suspended"),
+    "resume": pgettext_lazy("operation", "resumed"),
+    "cancel": pgettext_lazy("operation", "cancelled"),
+    "set_variables": pgettext_lazy("operation", "variables set"),
+    "skip_node": pgettext_lazy("operation", "step skipped"),
+    "move_token": pgettext_lazy("operation", "token moved"),
+    "retry_incident": pgettext_lazy("operation", "incident retried"),
+    "migrate": pgettext_lazy("operation", "migrated"),
 }
 OUTCOME_LABELS = {
-    "completed": gettext_lazy("completed"),
-    "cancelled": gettext_lazy("cancelled"),
-    "interrupted": gettext_lazy("interrupted"),
-    "terminated": gettext_lazy("terminated"),
-    "skipped": gettext_lazy("skipped"),
-    "moved": gettext_lazy("token moved away"),
+    "completed": pgettext_lazy("step", "completed"),
+    "cancelled": pgettext_lazy("step", "cancelled"),
+    "interrupted": pgettext_lazy("step", "interrupted"),
+    "terminated": pgettext_lazy("step", "terminated"),
+    "skipped": pgettext_lazy("step", "skipped"),
+    "moved": pgettext_lazy("step", "token moved away"),
 }
 
 

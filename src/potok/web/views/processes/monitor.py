@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from potok.access import registry
 from potok.core.errors import ValidationFailed
@@ -23,12 +23,12 @@ from potok.web.views.processes.common import administrators_only, has_diagram, h
 
 PAGE_SIZE = 50
 INSTANCE_STATES = [
-    ("running", gettext_lazy("running")),
-    ("suspended", gettext_lazy("suspended")),
-    ("completed", gettext_lazy("completed")),
-    ("cancelled", gettext_lazy("cancelled")),
-    ("terminated", gettext_lazy("terminated")),
-    ("failed", gettext_lazy("failed")),
+    ("running", pgettext_lazy("process instance", "running")),
+    ("suspended", pgettext_lazy("process instance", "suspended")),
+    ("completed", pgettext_lazy("process instance", "completed")),
+    ("cancelled", pgettext_lazy("process instance", "cancelled")),
+    ("terminated", pgettext_lazy("process instance", "terminated")),
+    ("failed", pgettext_lazy("process instance", "failed")),
 ]
 
 

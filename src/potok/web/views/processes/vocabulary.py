@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 def _attribute(name: str, label: str, kind: str = "text", **extra: Any) -> dict[str, Any]:
@@ -91,7 +92,7 @@ def user_task_sections() -> list[dict[str, Any]]:
                     _("When several people fit"),
                     "select",
                     choices=[
-                        ("", _("default")),
+                        ("", pgettext("strategy", "default")),
                         ("queue", _("a queue of the role: whoever takes it")),
                         ("round_robin", _("in turn")),
                         ("least_open", _("the one with fewest open tasks")),
@@ -198,7 +199,7 @@ def user_task_sections() -> list[dict[str, Any]]:
         {
             "element": "outcome",
             "label": _("Outcomes"),
-            "item_label": _("Outcome"),
+            "item_label": pgettext("task", "Outcome"),
             "help": _("Buttons that complete the task; gateways branch on the outcome's code."),
             "repeat": True,
             "attributes": [
