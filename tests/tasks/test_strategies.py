@@ -159,3 +159,24 @@ def test_unknown_declarations_are_refused_with_the_element_named() -> None:
         read_spec({"performer": [{"kind": "role", "role": "x", "strategy": "lottery"}]})
     with pytest.raises(SpecError, match="potok:deadline"):
         read_spec({"escalation": [{"after": "PT0S", "action": "notify", "to": "head"}]})
+
+
+def test_each_instance_of_a_multi_instance_task_goes_to_its_own_person(demo_company) -> None:
+    publish(
+        process(
+            "reviews",
+            '<bpmn:userTask id="work" name="Отзыв"><bpmn:extensionElements>'
+            '<potok:performer kind="expression" value="reviewer"/></bpmn:extensionElements>'
+            "<bpmn:multiInstanceLoopCharacteristics>"
+            "<bpmn:loopDataInputRef>reviewers</bpmn:loopDataInputRef>"
+            '<bpmn:inputDataItem id="reviewer" name="reviewer"/>'
+            "</bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>",
+        )
+    )
+    from potok.processes.models import Task
+
+    instance = start("reviews", reviewers=["sales1", "lawyer", "director"])
+    assignees = sorted(
+        Task.objects.filter(instance=instance, state="open").values_list("assignee__username", flat=True)
+    )
+    assert assignees == ["director", "lawyer", "sales1"]
