@@ -298,7 +298,7 @@ def _heads_queue(user: Any, task: Task) -> bool:
 def task_events(task: Task) -> QuerySet[TaskEvent]:
     return (
         TaskEvent.objects.filter(task=task)
-        .select_related("actor", "assignee", "addressed_to", "previous_assignee")
+        .select_related("task", "actor", "assignee", "addressed_to", "previous_assignee")
         .order_by("id")
     )
 

@@ -29,6 +29,7 @@ from potok.tasks.details import TaskDetail, outcome_label, task_detail
 from potok.tasks.forms import initial_for_form
 from potok.tasks.loading import process_of
 from potok.tasks.requirements import prefill_query
+from potok.tasks.spec import task_spec
 from potok.web.views.errors import domain_errors
 
 PAGE_SIZE = 50
@@ -148,11 +149,18 @@ def _form(detail: TaskDetail, data: Any = None) -> forms.Form:
     return form_class(data, initial=initial)
 
 
-def _node_names(task: Task) -> dict[str, str]:
+def _node_names(task: Task) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """The names of the process's steps, and the labels of its tasks' outcomes by (node, code)."""
     try:
-        return {node_id: node.name or node_id for node_id, node in process_of(task.instance).nodes.items()}
-    except Exception:  # a version that cannot be read any more: ids are shown instead
-        return {}
+        nodes = process_of(task.instance).nodes
+    except Exception:  # a version that cannot be read any more: ids and codes are shown instead
+        return {}, {}
+    labels = {
+        (node_id, outcome.code): outcome_label(outcome)
+        for node_id, node in nodes.items()
+        for outcome in task_spec(node).outcomes
+    }
+    return {node_id: node.name or node_id for node_id, node in nodes.items()}, labels
 
 
 def _render_task(
@@ -177,7 +185,11 @@ def _render_task(
         }
         for state in detail.requirements
     ]
-    names = _node_names(task)
+    names, outcome_labels = _node_names(task)
+    # The history says "approved", not "approve".
+    for event in [*detail.events, *(item.event for item in detail.history if item.event is not None)]:
+        if event.outcome:
+            event.outcome = outcome_labels.get((event.task.node_id, event.outcome), event.outcome)
     record_url = None
     if detail.record is not None and detail.record.readable and detail.record.document_type_code:
         record_url = reverse(
