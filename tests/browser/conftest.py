@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("POTOK_CHROMIUM", "/usr/bin/chromium")
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -23,6 +22,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls of the test itself are
+    # still synchronous. Set here, not at import, so subprocesses of other tests don't inherit it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip("Chromium is not installed (apt-get install chromium); browser tests skipped")
     from playwright.sync_api import sync_playwright

@@ -9,9 +9,7 @@ from pathlib import Path
 
 
 def potok(tmp_path: Path, *args: str, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("POTOK_", "DATABASE_URL", "DJANGO_SETTINGS"))
-    }
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("POTOK_", "DATABASE_URL", "DJANGO_"))}
     environ.update({"POTOK_DATA_DIR": str(tmp_path), "POTOK_DEBUG": "1"})
     return subprocess.run(
         [sys.executable, "-m", "potok.cli.main", *args],
@@ -44,7 +42,7 @@ def test_migrate_createadmin_token_and_check(tmp_path: Path) -> None:
 
 
 def test_demo_refuses_an_external_database(tmp_path: Path) -> None:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("POTOK_", "DJANGO_SETTINGS"))}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("POTOK_", "DJANGO_"))}
     environ.update({"DATABASE_URL": "postgres://x@127.0.0.1/y", "POTOK_DATA_DIR": str(tmp_path)})
     result = subprocess.run(
         [sys.executable, "-m", "potok.cli.main", "demo"],
@@ -73,9 +71,7 @@ def test_demo_starts_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     import urllib.request
 
     port = _free_port()
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("POTOK_", "DATABASE_URL", "DJANGO_SETTINGS"))
-    }
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("POTOK_", "DATABASE_URL", "DJANGO_"))}
     process = subprocess.Popen(
         [sys.executable, "-m", "potok.cli.main", "demo", "--port", str(port)],
         cwd=tmp_path,

@@ -51,9 +51,7 @@ def test_bad_values_name_their_variable() -> None:
 
 
 def _start_django(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("POTOK_", "DATABASE_URL", "DJANGO_SETTINGS"))
-    }
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("POTOK_", "DATABASE_URL", "DJANGO_"))}
     environ.update(
         {"POTOK_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "potok.config.settings", **env}
     )
@@ -73,9 +71,7 @@ def test_production_mode_refuses_to_start_without_a_secret(tmp_path: Path) -> No
 
 
 def test_deploy_check_is_clean_with_production_settings(tmp_path: Path) -> None:
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("POTOK_", "DATABASE_URL", "DJANGO_SETTINGS"))
-    }
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("POTOK_", "DATABASE_URL", "DJANGO_"))}
     environ.update(
         {
             "POTOK_DATA_DIR": str(tmp_path),
