@@ -60,7 +60,8 @@ class RowOut(Schema):
 
     @staticmethod
     def resolve_record_id(row: Any) -> int | None:
-        return getattr(row, "imported_record_id", None) or row.record_id
+        record_id: int | None = getattr(row, "imported_record_id", None) or row.record_id
+        return record_id
 
 
 class MappingIn(Schema):

@@ -88,7 +88,7 @@ def _report_rows(job_id: int, results: list[RowResult]) -> list[ImportRow]:
 
 
 # A preview status and the status its row has once applied as planned.
-APPLIED = {RowStatus.CREATE: RowStatus.CREATED, RowStatus.UPDATE: RowStatus.UPDATED}
+APPLIED: dict[str, str] = {RowStatus.CREATE: RowStatus.CREATED, RowStatus.UPDATE: RowStatus.UPDATED}
 
 
 def _write_report(job_id: int, results: list[RowResult]) -> None:
@@ -117,13 +117,14 @@ def _write_report(job_id: int, results: list[RowResult]) -> None:
         if len(numbers) == sum(1 for planned, _m in preview.values() if planned == status):
             ImportRow.objects.filter(job_id=job_id, status=status).update(status=APPLIED[status])
         else:
-            for chunk in chunks(numbers, 900):
-                ImportRow.objects.filter(job_id=job_id, row_number__in=chunk).update(status=APPLIED[status])
-    for chunk in chunks(rewritten, 900):
-        ImportRow.objects.filter(
-            job_id=job_id, row_number__in=[result.row_number for result in chunk]
-        ).delete()
-        ImportRow.objects.bulk_create(_report_rows(job_id, chunk), batch_size=BATCH)
+            for number_chunk in chunks(numbers, 900):
+                ImportRow.objects.filter(job_id=job_id, row_number__in=number_chunk).update(
+                    status=APPLIED[status]
+                )
+    for result_chunk in chunks(rewritten, 900):
+        numbers_to_rewrite = [result.row_number for result in result_chunk]
+        ImportRow.objects.filter(job_id=job_id, row_number__in=numbers_to_rewrite).delete()
+        ImportRow.objects.bulk_create(_report_rows(job_id, result_chunk), batch_size=BATCH)
 
 
 def _finish(job_id: int, status: str, *, message: str = "", counts: dict[str, int] | None = None) -> None:
