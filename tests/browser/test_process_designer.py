@@ -198,7 +198,16 @@ def test_a_camunda_modeler_file_comes_back_out_with_its_diagram_and_potok_elemen
     if not files:
         pytest.skip("../shared/corpora/bpmn/miwg/bpmn.io-exports is absent")
     own = tmp_path / "own.bpmn"
-    own.write_bytes(review_process("own", action="mail.send"))
+    own.write_bytes(
+        review_process("own", action="mail.send").replace(
+            b'<potok:deadline duration="2 working days"/>',
+            b'<potok:deadline duration="2 working days"/>'
+            b'<potok:field code="cause" type="choice"><potok:option value="carrier" label-ru="Carrier"/></potok:field>'
+            b'<potok:requires type="investigation_act" link="complaint">'
+            b'<potok:prefill field="findings" value="record.description"/></potok:requires>'
+            b'<potok:future flag="kept"/>',
+        )
+    )
     page = open_designer(page_for("admin", language="en"))
     for index, path in enumerate([*files, own]):
         # when a file drawn elsewhere is imported and exported again
@@ -213,9 +222,19 @@ def test_a_camunda_modeler_file_comes_back_out_with_its_diagram_and_potok_elemen
         original = shapes(path.read_bytes())
         assert shapes(exported) == original, path.name
         assert len(original) > 3
-    # and Potok's extension elements are kept as they were
-    exported_tree = etree.fromstring(exported)
+    # and when the task's deadline is changed in the side panel, every other Potok element is kept
+    page.locator("[data-testid=element-picker]").select_option("review")
+    page.fill("[data-section=deadline] [data-attribute=duration] input", "3 working days")
+    page.locator("[data-section=deadline] .potok-check.is-ok").wait_for()
+    with page.expect_download() as download:
+        page.click('[data-designer="export"]')
+    tree = etree.fromstring(Path(download.value.path()).read_bytes())
     potok = {"potok": "https://potok.dev/schema/bpmn/1.0"}
-    assert exported_tree.find(".//potok:performer", potok).attrib == {"kind": "user", "user": "admin"}
-    assert exported_tree.find(".//potok:action", potok).get("name") == "mail.send"
+    assert tree.find(".//potok:deadline", potok).get("duration") == "3 working days"
+    assert tree.find(".//potok:performer", potok).attrib == {"kind": "user", "user": "admin"}
+    assert tree.find(".//potok:field/potok:option", potok).get("value") == "carrier"
+    assert tree.find(".//potok:requires/potok:prefill", potok).get("value") == "record.description"
+    assert tree.find(".//potok:future", potok).get("flag") == "kept"
+    assert tree.find(".//potok:action", potok).get("name") == "mail.send"
+    assert len(tree.findall(".//potok:deadline", potok)) == 1
     assert page.js_errors == []

@@ -128,3 +128,28 @@ def test_the_monitor_and_the_heatmap_of_a_version(page_for, demo_company, screen
     assert page.locator("#heatmap-canvas .bjs-powered-by").is_visible()
     screenshot(page, "process-heatmap")
     assert page.js_errors == []
+
+
+def test_a_record_page_shows_its_process_and_where_it_is_on_the_diagram(
+    page_for, demo_company, screenshot
+) -> None:
+    from potok.clients.models import Counterparty
+
+    counterparty = Counterparty.objects.filter(deleted_at__isnull=True).order_by("pk").first()
+    process_publish_file(actor=None, data=review_process("approval"), source_name="approval.bpmn")
+    instance = process_start(
+        actor=None, process_key="approval", entity_type="counterparty", record_id=counterparty.pk
+    )
+    page = page_for("admin", language="en")
+    page.goto(f"{page.base_url}/counterparties/{counterparty.pk}/")
+    row = page.locator(f'[data-testid=record-processes] [data-instance="{instance.pk}"]')
+    assert "Review" in row.locator("[data-testid=current-step]").inner_text()
+    row.locator("summary").click()
+    canvas = row.locator(".potok-diagram.potok-diagram-ready")
+    canvas.wait_for()
+    active = canvas.locator('g.djs-element[data-element-id="review"]')
+    assert "potok-active" in (active.get_attribute("class") or "")
+    assert canvas.locator(".bjs-powered-by").is_visible()
+    row.scroll_into_view_if_needed()
+    screenshot(page, "process-on-record")
+    assert page.js_errors == []

@@ -39,3 +39,10 @@ def test_the_counterparty_page_includes_its_processes(client_as, started) -> Non
     assert page.status_code == 200
     assert 'data-testid="record-processes"' in page.content.decode()
     assert instance.pk in page.content.decode()
+
+
+def test_the_diagram_of_a_record_process_is_served_to_those_who_may_see_it(client_as, started) -> None:
+    instance = started("approval", entity_type="counterparty", record_id=7)
+    body = client_as("admin").get(f"/processes/instances/{instance.pk}/diagram/").json()
+    assert body["state"]["active"] == ["review"] and "BPMNShape" in body["xml"]
+    assert client_as("reception").get(f"/processes/instances/{instance.pk}/diagram/").status_code == 404

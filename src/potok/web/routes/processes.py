@@ -7,6 +7,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("processes/instances/", monitor.instance_list, name="process_instance_list"),
     path("processes/instances/<str:instance_id>/", instance.instance_detail, name="process_instance"),
     path(
+        "processes/instances/<str:instance_id>/diagram/",
+        instance.instance_diagram,
+        name="process_instance_diagram",
+    ),
+    path(
         "processes/instances/<str:instance_id>/<str:operation>/",
         instance.instance_operate,
         name="process_instance_operate",

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -111,6 +111,23 @@ def instance_detail(request: HttpRequest, instance_id: str) -> HttpResponse:
                 "strings": viewer_strings(),
             },
         },
+    )
+
+
+@login_required
+@domain_errors
+def instance_diagram(request: HttpRequest, instance_id: str) -> JsonResponse:
+    """The diagram of an instance with its state, for the viewer opened in place on a record's page."""
+    instance = selectors.get_visible_instance(request.user, instance_id)
+    xml = instance.version.bpmn_xml
+    strings = viewer_strings()
+    strings["no_data"] = _("This version has no diagram layout (BPMNDI) to draw.")
+    return JsonResponse(
+        {
+            "xml": xml if has_diagram(xml) else "",
+            "state": selectors.diagram_state(instance).as_dict(),
+            "strings": strings,
+        }
     )
 
 

@@ -160,8 +160,8 @@
     return true;
   }
 
-  async function open(container) {
-    var config = readJSON(container.dataset.diagram) || {};
+  async function open(container, given) {
+    var config = given || readJSON(container.dataset.diagram) || {};
     var strings = config.strings || {};
     if (!config.xml) {
       message(container, container.dataset.emptyText || strings.no_data || '', 'info');
@@ -203,6 +203,6 @@
     }
   });
 
-  window.PotokDiagrams = {format: format, reveal: reveal, centre: centre, humanDuration: humanDuration, readJSON: readJSON};
+  window.PotokDiagrams = {open: open, format: format, reveal: reveal, centre: centre, humanDuration: humanDuration, readJSON: readJSON};
   document.querySelectorAll('[data-diagram]').forEach(function (container) { open(container); });
 })();
