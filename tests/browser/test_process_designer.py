@@ -128,6 +128,10 @@ PROBLEMS = f"""<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:userTask id="big" name="Big"/>
     <bpmn:userTask id="small" name="Small"/>
     <bpmn:userTask id="orphan" name="Orphan"/>
+    <bpmn:intermediateCatchEvent id="wait" name="Wait">
+      <bpmn:timerEventDefinition id="wait_timer"><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:serviceTask id="mail" name="Mail"/>
   </bpmn:process>
   <bpmndi:BPMNDiagram id="d"><bpmndi:BPMNPlane id="p" bpmnElement="choices">
     <bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="100" y="200" width="36" height="36"/></bpmndi:BPMNShape>
@@ -135,6 +139,8 @@ PROBLEMS = f"""<?xml version="1.0" encoding="UTF-8"?>
     <bpmndi:BPMNShape id="big_di" bpmnElement="big"><dc:Bounds x="320" y="100" width="100" height="80"/></bpmndi:BPMNShape>
     <bpmndi:BPMNShape id="small_di" bpmnElement="small"><dc:Bounds x="320" y="260" width="100" height="80"/></bpmndi:BPMNShape>
     <bpmndi:BPMNShape id="orphan_di" bpmnElement="orphan"><dc:Bounds x="1400" y="900" width="100" height="80"/></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="wait_di" bpmnElement="wait"><dc:Bounds x="500" y="200" width="36" height="36"/></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="mail_di" bpmnElement="mail"><dc:Bounds x="600" y="180" width="100" height="80"/></bpmndi:BPMNShape>
     <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="136" y="218"/><di:waypoint x="200" y="218"/></bpmndi:BPMNEdge>
     <bpmndi:BPMNEdge id="f_big_di" bpmnElement="f_big"><di:waypoint x="225" y="193"/><di:waypoint x="225" y="140"/><di:waypoint x="320" y="140"/></bpmndi:BPMNEdge>
     <bpmndi:BPMNEdge id="f_small_di" bpmnElement="f_small"><di:waypoint x="225" y="243"/><di:waypoint x="225" y="300"/><di:waypoint x="320" y="300"/></bpmndi:BPMNEdge>
@@ -146,6 +152,20 @@ PROBLEMS = f"""<?xml version="1.0" encoding="UTF-8"?>
 def test_problems_name_their_elements_and_lead_to_them_and_conditions_are_checked_as_typed(
     page_for, tmp_path, screenshot
 ) -> None:
+    from potok.processes.runtime import ACTIONS
+
+    def mail(context):  # type: ignore[no-untyped-def]
+        return None
+
+    mail.parameters = [("to", "the address")]  # type: ignore[attr-defined]
+    ACTIONS.add("tests.designer.mail", mail)
+    try:
+        check_problems_conditions_timers_and_actions(page_for, tmp_path, screenshot)
+    finally:
+        vars(ACTIONS)["_actions"].pop("tests.designer.mail", None)
+
+
+def check_problems_conditions_timers_and_actions(page_for, tmp_path, screenshot) -> None:  # type: ignore[no-untyped-def]
     page = open_designer(page_for("admin", language="en"))
     source = tmp_path / "choices.bpmn"
     source.write_text(PROBLEMS)
@@ -173,6 +193,34 @@ def test_problems_name_their_elements_and_lead_to_them_and_conditions_are_checke
     page.fill("[data-testid=condition]", "amount > 10000")
     page.locator("[data-testid=panel] .potok-check.is-ok").wait_for()
     screenshot(page, "process-designer-problems")
+
+    # a timer waits in working time
+    page.locator("[data-testid=element-picker]").select_option("wait")
+    assert page.input_value("[data-testid=timer-value]") == "PT1H"
+    page.fill("[data-testid=timer-value]", "2 working days")
+    page.locator("[data-testid=panel] .potok-check.is-ok").wait_for()
+    # a service task runs a registered action with its parameters
+    page.locator("[data-testid=element-picker]").select_option("mail")
+    page.select_option("[data-testid=action-select]", "tests.designer.mail")
+    parameter = page.locator("[data-testid=panel] .potok-panel-item").first
+    assert parameter.locator("input").first.input_value() == "to"
+    parameter.locator("input[data-check=expression]").fill("client.email")
+    page.locator("[data-testid=panel] .potok-check.is-ok").wait_for()
+    page.locator("[data-testid=element-picker]").select_option("")
+    xml = page.evaluate("window.PotokDesigner.modeler.saveXML().then(result => result.xml)")
+    tree = etree.fromstring(xml.encode())
+    spaces = {
+        "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+        "potok": "https://potok.dev/schema/bpmn/1.0",
+    }
+    assert tree.find(".//bpmn:timerEventDefinition/bpmn:timeDuration", spaces).text == "2 working days"
+    action = tree.find(".//bpmn:serviceTask/bpmn:extensionElements/potok:action", spaces)
+    assert action.get("name") == "tests.designer.mail"
+    assert [(p.get("name"), p.text) for p in action] == [("to", "client.email")]
+    assert (
+        tree.find(".//bpmn:sequenceFlow[@id='f_big']/bpmn:conditionExpression", spaces).text
+        == "amount > 10000"
+    )
     # publishing is refused while errors remain, and nothing is stored
     page.click('[data-designer="publish"]')
     page.locator("[data-testid=designer-status] .text-danger").wait_for()
