@@ -41,6 +41,7 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    TextField,
     Value,
 )
 from django.db.models.fields.json import KeyTextTransform
@@ -292,12 +293,14 @@ class _Compiler:
         if spec.json_column and spec.json_key:
             text = KeyTextTransform(spec.json_key, spec.json_column)
             kind = spec.type
-            if kind == "integer" or spec.is_reference:
+            if spec.is_reference:
                 return self.annotate(Cast(text, BigIntegerField()))
-            if kind in ("decimal", "money"):
+            if kind in ("integer", "decimal", "money"):
+                # Integers too: a comparison with 0.5 must not round the 0.5 to an integer.
                 return self.annotate(Cast(text, DecimalField(max_digits=30, decimal_places=6)))
             if kind in ("string", "text", "choice", "date", "file", "boolean"):
-                return self.annotate(text)
+                # Cast: a bare key transform would take JSON lookups (`__in`, `__gt` parse their values).
+                return self.annotate(Cast(text, TextField()))
             raise NotCompilable(f"a {kind} kept in JSON is compared in Python")
         raise NotCompilable(f"{spec.code!r} is computed, not stored")
 
@@ -319,6 +322,9 @@ class _Compiler:
             return self.index_test(spec, operator, value)
         name = self.expression(spec)
         sql_value = self.sql_value(spec, value, operator)
+        if spec.type == "integer" and spec.column and _fractional(value):
+            # An integer column would round a fractional value before comparing (1 >= 0.5 is not 1 >= 0).
+            name = self.annotate(Cast(F(name), DecimalField(max_digits=30, decimal_places=6)))
         null = Q(**{f"{name}__isnull": True})
         not_null = ~null
         if operator == "eq":
@@ -463,7 +469,7 @@ class _Compiler:
         if kind == "boolean":
             if spec.column:
                 return value
-            return ("true" if value else "false") if self.vendor == "postgresql" else (1 if value else 0)
+            return "true" if value else "false"  # KeyTextTransform gives JSON booleans as text on both
         if not isinstance(value, str):
             raise NotCompilable("a text expected")
         return value
@@ -482,6 +488,11 @@ class _Compiler:
 _INDEX_OPERATORS = frozenset(
     {"eq", "ne", "gt", "gte", "lt", "lte", "between", "in", "not_in", "is_empty", "is_not_empty"}
 )
+
+
+def _fractional(value: Any) -> bool:
+    values = value if isinstance(value, list) else [value]
+    return any(isinstance(item, Decimal) and item != item.to_integral_value() for item in values)
 
 
 def _join(path: str, step: str) -> str:

@@ -98,6 +98,17 @@
       });
     }
     var inputType = type === "date" ? "date" : type === "datetime" ? "datetime-local" : "text";
+    if (op === "between" && (type === "date" || type === "datetime")) {
+      // A list holds constants only: dates go as one expression, [date('…'), date('…')].
+      var fn = type === "date" ? "date" : "datetime";
+      var found = /'([^']*)'[^']*'([^']*)'/.exec((leaf.value && leaf.value.expr) || "") || [null, "", ""];
+      var ends = [found[1], found[2]];
+      var write = function () { leaf.value = { expr: "[" + fn + "('" + ends[0] + "'), " + fn + "('" + ends[1] + "')]" }; };
+      write();
+      box.appendChild(textInput(ends[0], function (v) { ends[0] = v; write(); }, inputType));
+      box.appendChild(textInput(ends[1], function (v) { ends[1] = v; write(); }, inputType));
+      return box;
+    }
     if (op === "between") {
       var pair = Array.isArray(leaf.value) ? leaf.value : ["", ""];
       leaf.value = pair;
