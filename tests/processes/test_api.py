@@ -122,3 +122,14 @@ def test_migration_dry_run_then_apply(api_as) -> None:
     assert [p["applied"] for p in applied] == [True]
     detail = admin.get(f"/api/v1/process-instances/{instance_id}").json()
     assert detail["version"] == 2 and sorted(detail["diagram"]["active"]) == ["a2", "b"]
+
+
+def test_publishing_refuses_unusable_task_declarations(api_as) -> None:
+    broken = PARALLEL.replace(
+        b'<bpmn:userTask id="a" name="A"/>',
+        b'<bpmn:userTask id="a" name="A"><bpmn:extensionElements xmlns:potok="https://potok.dev/schema/bpmn/1.0">'
+        b'<potok:performer kind="astrologer"/></bpmn:extensionElements></bpmn:userTask>',
+    )
+    response = upload(api_as("admin"), data=broken)
+    assert response.status_code == 400
+    assert "a: potok:performer" in " ".join(response.json()["errors"]["bpmn"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -14,6 +15,7 @@ from potok.core.errors import ValidationFailed
 from potok.engine.bpmn import read_bpmn, validate_definitions
 from potok.engine.errors import BpmnError
 from potok.engine.model.process import Definitions
+from potok.engine.model.process import ProcessDefinition as EngineProcess
 from potok.processes.models import ProcessDefinition, ProcessVersion, VersionStatus
 
 MAX_BPMN_BYTES = 10 * 1024 * 1024
@@ -29,9 +31,14 @@ def read_checked(data: bytes, *, source_name: str) -> Definitions:
         raise ValidationFailed({"file": str(error)}) from error
 
 
+# Checks other apps add for what they read from a process (the tasks layer: performer rules, deadlines,
+# forms); each returns (element id, message) pairs for one process.
+PUBLISH_CHECKS: list[Callable[[EngineProcess], list[tuple[str, str]]]] = []
+
+
 def problems_of(definitions: Definitions) -> list[dict[str, Any]]:
     """Every problem of the model, errors and warnings, each naming its element."""
-    return [
+    problems = [
         {
             "element_id": problem.element_id,
             "message": problem.message,
@@ -40,6 +47,13 @@ def problems_of(definitions: Definitions) -> list[dict[str, Any]]:
         }
         for problem in validate_definitions(definitions)
     ]
+    for process in definitions.processes.values():
+        for check in PUBLISH_CHECKS:
+            for element_id, message in check(process):
+                problems.append(
+                    {"element_id": element_id, "message": message, "line": None, "severity": "error"}
+                )
+    return problems
 
 
 @transaction.atomic
