@@ -148,8 +148,8 @@ def test_rules_that_would_start_each_other_in_a_loop_are_refused(admin, complain
     from potok.documents.services import document_type_create
 
     document_type_create(actor=None, code="task_card", name_ru="Карточка", name_en="Card")
-    creates_card = '<potok:action name="documents.create"><potok:parameter name="document_type">\'task_card\'</potok:parameter></potok:action>'
-    creates_complaint = '<potok:action name="documents.create"><potok:parameter name="document_type">\'complaint\'</potok:parameter></potok:action>'
+    creates_card = '<potok:action name="documents.create"><potok:parameter name="type">\'task_card\'</potok:parameter></potok:action>'
+    creates_complaint = '<potok:action name="documents.create"><potok:parameter name="type">\'complaint\'</potok:parameter></potok:action>'
     publish("make_card", "Make a card", service=creates_card)
     publish("make_complaint", "Make a complaint", service=creates_complaint)
     rule_create(actor=admin, data=base(name="Complaint makes a card", process_key="make_card"))

@@ -8,8 +8,7 @@ cycle shown. The check is an approximation (conditions are not looked at), and t
 dispatcher stops at run time whatever it misses.
 
 Example:
-    >>> declare("documents.create", Effect(kind="created", entity_parameter="document_type",
-    ...                                    entity_prefix="document."))
+    >>> declare("documents.create", Effect(kind="created", entity_parameter="type", entity_prefix="document."))
 """
 
 from __future__ import annotations
@@ -49,16 +48,24 @@ def declared() -> dict[str, tuple[Effect, ...]]:
 
 
 def declare_builtin() -> None:
-    """The document actions (their implementation lives with the documents app)."""
-    declare(
-        "documents.set_fields", Effect("updated", entity_parameter="document_type", entity_prefix="document.")
-    )
-    declare(
-        "documents.set_status", Effect("updated", entity_parameter="document_type", entity_prefix="document.")
-    )
-    declare(
-        "documents.create", Effect("created", entity_parameter="document_type", entity_prefix="document.")
-    )
+    """The effects the processes app declares for its built-in actions (potok.processes.actions.DECLARED):
+    "record" — the process's own record is changed; "document:<parameter>" — a document of the type
+    named by that parameter is created (and, with `link`, linked to the record)."""
+    try:
+        from potok.processes.actions import DECLARED
+    except ImportError:  # pragma: no cover - the processes app always ships it
+        DECLARED = {}
+    for action, declaration in DECLARED.items():
+        changes = declaration.get("changes")
+        if changes == "record":
+            declare(action, Effect("updated"))
+        elif isinstance(changes, str) and changes.startswith("document:"):
+            parameter = changes.split(":", 1)[1]
+            declare(
+                action,
+                Effect("created", entity_parameter=parameter, entity_prefix="document."),
+                Effect("linked"),
+            )
     declare("clients.set_fields", Effect("updated", entity_type="counterparty"))
     declare("sales.move_deal", Effect("updated", entity_type="deal"))
 
@@ -81,16 +88,16 @@ def process_effects(process: Any, record_type: str) -> set[tuple[str, str]]:
             if target is None and effect.entity_parameter:
                 condition = node.action_parameters.get(effect.entity_parameter)
                 literal = _literal(condition.source) if condition is not None else None
-                if condition is None:
-                    target = record_type
-                elif literal is None:
-                    target = ANY_DOCUMENT if effect.entity_prefix == "document." else "*"
-                else:
+                if literal is not None:
                     target = (
-                        effect.entity_prefix + literal
-                        if not literal.startswith(effect.entity_prefix)
-                        else literal
+                        literal
+                        if literal.startswith(effect.entity_prefix)
+                        else effect.entity_prefix + literal
                     )
+                elif effect.entity_prefix == "document.":
+                    target = ANY_DOCUMENT
+                else:
+                    target = "*"
             if target is None:
                 target = record_type
             found.add((target, effect.kind))
