@@ -56,6 +56,14 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(
         _("Document types"), "web:document_type_list", "ui-checks-grid", admin_only=True, group="settings"
     ),
+    NavItem(_("Start rules"), "web:start_rule_list", "lightning-charge", admin_only=True, group="settings"),
+    NavItem(
+        _("Rule incidents"),
+        "web:rule_incident_list",
+        "exclamation-triangle",
+        admin_only=True,
+        group="settings",
+    ),
 ]
 
 GROUP_LABELS = {"work": _("Work"), "organisation": _("Organisation"), "settings": _("Settings")}
