@@ -127,6 +127,18 @@ def test_the_monitor_and_the_heatmap_of_a_version(page_for, demo_company, screen
     )
     assert page.locator("#heatmap-canvas .bjs-powered-by").is_visible()
     screenshot(page, "process-heatmap")
+
+    # a second version renames the task: the difference is listed and marked on the diagram
+    process_publish_file(
+        actor=None, data=review_process("approval", task_name="Review twice"), source_name="approval.bpmn"
+    )
+    page.goto(page.base_url + "/processes/definitions/approval/diff/?old=1&new=2")
+    page.wait_for_selector("#diff-new-canvas.potok-diagram-ready")
+    assert page.locator("[data-testid=diff-list] [data-kind=changed] [data-element]").all_inner_texts() == [
+        "Review twice"
+    ]
+    changed = page.locator('#diff-new-canvas g.djs-element[data-element-id="review"]')
+    assert "potok-diff-changed" in (changed.get_attribute("class") or "")
     assert page.js_errors == []
 
 
