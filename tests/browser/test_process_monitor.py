@@ -41,10 +41,13 @@ def test_the_instance_page_highlights_where_the_instance_waits(page_for, demo_co
     assert "Start" in page.inner_text("[data-testid=history]")
     screenshot(page, "process-instance")
 
-    # when the administrator suspends it, he is asked first and then sees the result
-    page.click("[data-testid=op-suspend]")
-    page.click("[data-testid=confirm-ok]")
+    # when the administrator suspends it with the keyboard, he is asked first and then sees the result
+    page.focus("[data-testid=op-suspend]")
+    page.keyboard.press("Enter")
+    page.locator("[data-testid=confirm-ok]:focus").wait_for()
+    page.keyboard.press("Enter")
     page.locator("[data-testid=instance-state] [data-state=suspended]").wait_for()
+    assert "suspended" in page.inner_text(".alert-success")
     assert ProcessInstance.objects.get(pk=instance.pk).state == "suspended"
     page.click("[data-testid=op-resume]")
     page.click("[data-testid=confirm-ok]")

@@ -7,6 +7,8 @@
   var pending = null;
 
   if (dialog) {
+    // Enter confirms, Escape goes back: the confirming button has the focus once the dialog is shown.
+    dialog.addEventListener('shown.bs.modal', function () { dialog.querySelector('[data-confirm-ok]').focus(); });
     dialog.querySelector('[data-confirm-ok]').addEventListener('click', function () {
       var form = pending;
       pending = null;

@@ -88,8 +88,10 @@
         dialog.removeEventListener('hidden.bs.modal', onHidden);
         resolve(answered);
       };
+      var onShown = function () { dialog.removeEventListener('shown.bs.modal', onShown); ok.focus(); };
       ok.addEventListener('click', onOk);
       dialog.addEventListener('hidden.bs.modal', onHidden);
+      dialog.addEventListener('shown.bs.modal', onShown);
       modal.show();
     });
   }
