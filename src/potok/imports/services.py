@@ -119,7 +119,7 @@ def check_mapping(
 @transaction.atomic
 def import_set_mapping(*, actor: Any, job: ImportJob, mapping: Mapping[str, str]) -> ImportJob:
     """Confirm the column mapping; it is remembered for the next file with the same header."""
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    job = ImportJob.objects.select_for_update().defer("content").get(pk=job.pk)
     if job.status not in (JobStatus.UPLOADED, JobStatus.PREVIEWED, JobStatus.FAILED):
         raise Conflict(_("The mapping cannot change once the import has started."))
     job.mapping = check_mapping(registry.get(job.entity_type), job.headers, mapping)
@@ -145,7 +145,7 @@ def import_preview(*, actor: Any, job: ImportJob, mapping: Mapping[str, str] | N
     rejected, and why. Writes only the preview rows, never a counterparty."""
     if mapping is not None:
         job = import_set_mapping(actor=actor, job=job, mapping=mapping)
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    job = ImportJob.objects.select_for_update().defer("content").get(pk=job.pk)
     check_mapping(registry.get(job.entity_type), job.headers, job.mapping)
     move(job, JobStatus.ANALYSING)
     job.processed_rows, job.counts, job.message, job.cancel_requested = 0, {}, "", False
@@ -157,7 +157,7 @@ def import_preview(*, actor: Any, job: ImportJob, mapping: Mapping[str, str] | N
 @transaction.atomic
 def import_start(*, actor: Any, job: ImportJob) -> ImportJob:
     """Queue the import of a previewed file. The worker writes everything in one transaction."""
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    job = ImportJob.objects.select_for_update().defer("content").get(pk=job.pk)
     require(actor, job.entity_type, Action.CREATE)
     move(job, JobStatus.QUEUED)
     job.processed_rows, job.message = 0, ""
@@ -173,7 +173,7 @@ def import_start(*, actor: Any, job: ImportJob) -> ImportJob:
 def import_cancel(*, actor: Any, job: ImportJob) -> ImportJob:
     """Cancel: a job not yet running stops at once; a running one stops at its next batch and rolls back
     everything it wrote."""
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    job = ImportJob.objects.select_for_update().defer("content").get(pk=job.pk)
     if job.status in (JobStatus.ANALYSING, JobStatus.RUNNING):
         job.cancel_requested = True
         job.save(update_fields=["cancel_requested"])
