@@ -45,7 +45,7 @@ def grant_rights(company: Any) -> None:
     department tree (a plain role, since access comes from plainly held roles); the director and every
     employee (the service department handles complaints) read all counterparties and contacts."""
     roles = company.roles
-    plan: list[tuple[Any, str, str, str]] = []
+    plan: list[tuple[Any, str, str, str]] = []  # role, entity type, action, scope
     for entity_type in CLIENT_ENTITIES:
         for action in CRUD:
             plan.append((roles["sales_manager"], entity_type, action, Scope.OWN))
@@ -62,8 +62,8 @@ def grant_rights(company: Any) -> None:
     for entity_type in CLIENT_ENTITIES:
         for action in CRUD:
             plan.append((sales_head, entity_type, action, Scope.DEPARTMENT_TREE))
-    for role, entity_type, action, scope in plan:
-        access_rule_set(actor=None, role=role, entity_type=entity_type, action=action, scope=scope)
+    for role, code, right, scope in plan:
+        access_rule_set(actor=None, role=role, entity_type=code, action=right, scope=scope)
 
 
 def _valid_inn(faker: Faker, individual: bool) -> str:

@@ -116,7 +116,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if request.method == "POST":
         mapping = {
-            key.removeprefix("column_"): value
+            key.removeprefix("column_"): str(value)
             for key, value in request.POST.items()
             if key.startswith("column_")
         }
