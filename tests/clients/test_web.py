@@ -254,3 +254,28 @@ def test_the_import_wizard(client_as, settings, django_capture_on_commit_callbac
     )
     assert 'data-field-error="file"' in bad
     assert client_as("sales1").get(f"/imports/{job.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_every_page_renders_in_both_languages(client_as, language) -> None:
+    counterparty = Counterparty.objects.filter(contacts__isnull=False, interactions__isnull=False).first()
+    assert counterparty is not None
+    contact = counterparty.contacts.first()
+    interaction = counterparty.interactions.first()
+    client = client_as("admin")
+    client.cookies["django_language"] = language
+    for url in (
+        "/counterparties/",
+        "/counterparties/new/",
+        f"/counterparties/{counterparty.pk}/",
+        f"/counterparties/{counterparty.pk}/edit/",
+        f"/counterparties/{counterparty.pk}/contacts/new/",
+        f"/counterparties/{counterparty.pk}/interactions/new/",
+        "/contacts/",
+        f"/contacts/{contact.pk}/",
+        "/interactions/",
+        f"/interactions/{interaction.pk}/",
+        "/imports/",
+    ):
+        html = page(client.get(url))
+        assert f'lang="{language}"' in html, url
