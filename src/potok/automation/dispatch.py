@@ -27,6 +27,7 @@ from potok.automation.evaluation import Evaluator, Occasion
 from potok.automation.models import Outcome, RuleEvent, RuleTimer, TimerKind, Trigger
 from potok.automation.records import RecordViews, old_snapshot
 from potok.automation.ruleset import CompiledRule, RuleSet, current_rules
+from potok.automation.schema import SchemaCache
 from potok.automation.starting import Journal, raise_incident
 from potok.automation.timing import due_for
 from potok.core import clock
@@ -89,7 +90,7 @@ def _dispatch_batch(ids: Sequence[int]) -> int:
         for hook in list(_hooks["claimed"]):
             hook(events)
         rules = current_rules()
-        evaluator = Evaluator(Journal(), RecordViews())
+        evaluator = Evaluator(Journal(), RecordViews(SchemaCache(shared=True)))
         for event in events:
             if not rules.for_event(event.entity_type, event.kind):
                 continue

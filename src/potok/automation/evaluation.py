@@ -46,6 +46,13 @@ class Occasion:
     # An administrator's retry goes past the depth limit: he decided.
     ignore_depth: bool = False
     payload: Mapping[str, Any] = field(default_factory=dict)
+    _variables: dict[str, Any] | None = None
+
+    def variables(self) -> dict[str, Any]:
+        """What the condition reads; built once, shared by every rule evaluated for this occasion."""
+        if self._variables is None:
+            self._variables = variables_for(self.old, self.new or {}, self.event)
+        return self._variables
 
 
 @dataclass
@@ -55,23 +62,36 @@ class Decision:
     instance_id: str = ""
 
 
+# Rule problems found against a schema fingerprint, kept between units of work in this process.
+_problems: dict[tuple[object, ...], dict[tuple[int, int], str | None]] = {}
+
+
 class Evaluator:
     """Evaluates rules for a unit of work, checking each rule against its type's schema once."""
 
     def __init__(self, journal: Journal | None = None, views: RecordViews | None = None) -> None:
         self.journal = journal or Journal()
         self.views = views or RecordViews()
-        self._problems: dict[int, str | None] = {}
+        fingerprint = self.views.schemas.fingerprint
+        if fingerprint is not None:
+            if fingerprint not in _problems:
+                _problems.clear()
+                _problems[fingerprint] = {}
+            self._problems = _problems[fingerprint]
+        else:
+            self._problems = {}
+        self._with_incidents: set[int] | None = None
 
     @property
     def schemas(self) -> SchemaCache:
         return self.views.schemas
 
     def problem_of(self, rule: CompiledRule) -> str | None:
-        """Why the rule cannot run as saved (a field gone from its type), checked once per unit of work."""
-        if rule.id not in self._problems:
-            self._problems[rule.id] = self._check(rule)
-        return self._problems[rule.id]
+        """Why the rule cannot run as saved (a field gone from its type), checked once per schema state."""
+        key = (rule.id, rule.version_id)
+        if key not in self._problems:
+            self._problems[key] = self._check(rule)
+        return self._problems[key]
 
     def _check(self, rule: CompiledRule) -> str | None:
         if rule.problem:
@@ -97,6 +117,18 @@ class Evaluator:
 
     def schema(self, entity_type: str) -> EntitySchema | None:
         return self.schemas.get(entity_type)
+
+    def rules_with_incidents(self) -> set[int]:
+        """Rules with open incidents (read once per unit of work): a start resolves the record's incident."""
+        if self._with_incidents is None:
+            from potok.automation.models import IncidentState, RuleIncident
+
+            self._with_incidents = set(
+                RuleIncident.objects.filter(state=IncidentState.OPEN)
+                .exclude(rule=None)
+                .values_list("rule_id", flat=True)
+            )
+        return self._with_incidents
 
     def run(self, rule: CompiledRule, occasion: Occasion) -> Decision:
         journal = self.journal
@@ -137,7 +169,7 @@ class Evaluator:
             raise_incident(rule, kind="depth", message=reason, **incident)
             return Decision(Outcome.REFUSED, False)
         new = occasion.new or {}
-        variables = variables_for(occasion.old, new, occasion.event)
+        variables = occasion.variables()
         evaluated = rule.condition.evaluate(variables)
         if evaluated.result is None:
             error = evaluated.error or "the condition could not be evaluated"

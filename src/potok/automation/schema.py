@@ -233,11 +233,51 @@ def rule_entity_types() -> list[tuple[str, str]]:
     return found
 
 
-class SchemaCache:
-    """Schemas read once per unit of work (a dispatch batch, a dry run)."""
+def schema_fingerprint() -> tuple[object, ...]:
+    """What the schemas depend on besides code, read with one query per table: document types, their
+    fields and statuses, and the pipelines' stages (a deal's stage choices)."""
+    from django.db.models import Count, Max
+    from django.utils.translation import get_language
 
-    def __init__(self) -> None:
-        self._schemas: dict[str, EntitySchema | None] = {}
+    from potok.documents.models import DocumentStatus, DocumentType, FieldDefinition
+
+    parts: list[object] = [get_language()]
+    for model, changed in (
+        (DocumentType, "updated_at"),
+        (FieldDefinition, "updated_at"),
+        (DocumentStatus, "id"),
+    ):
+        found = model._default_manager.aggregate(count=Count("id"), newest=Max("id"), last=Max(changed))
+        parts.extend((found["count"], found["newest"], found["last"]))
+    try:
+        from potok.sales.models import Stage
+
+        found = Stage.objects.aggregate(count=Count("id"), last=Max("id"))
+        parts.extend((found["count"], found["last"]))
+    except LookupError:  # pragma: no cover - sales not installed
+        pass
+    return tuple(parts)
+
+
+_shared: dict[tuple[object, ...], dict[str, EntitySchema | None]] = {}
+
+
+class SchemaCache:
+    """Schemas read once per unit of work (a dispatch batch, a dry run).
+
+    With `shared=True` (the dispatcher) schemas are kept between units of work in this process, as long
+    as `schema_fingerprint()` — checked once per unit — says nothing they depend on changed."""
+
+    def __init__(self, *, shared: bool = False) -> None:
+        self.fingerprint: tuple[object, ...] | None = None
+        if shared:
+            self.fingerprint = schema_fingerprint()
+            if self.fingerprint not in _shared:
+                _shared.clear()
+                _shared[self.fingerprint] = {}
+            self._schemas = _shared[self.fingerprint]
+        else:
+            self._schemas = {}
 
     def get(self, code: str) -> EntitySchema | None:
         if code not in self._schemas:

@@ -32,6 +32,7 @@ from potok.automation.models import (
 )
 from potok.automation.records import RecordViews
 from potok.automation.ruleset import CompiledRule, current_rules
+from potok.automation.schema import SchemaCache
 from potok.automation.starting import Journal, raise_incident
 from potok.automation.timing import due_for
 from potok.core import clock
@@ -82,7 +83,7 @@ def fire_timers(ids: list[int]) -> int:
         if not timers:
             return 0
         rules = current_rules()
-        evaluator = Evaluator(Journal(), RecordViews())
+        evaluator = Evaluator(Journal(), RecordViews(SchemaCache(shared=True)))
         views = _current_views(timers, rules, evaluator.views)
         for timer in timers:
             rule = rules.get(timer.rule_id)

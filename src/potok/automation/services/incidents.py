@@ -36,7 +36,6 @@ def incident_retry(*, actor: Any, incident: RuleIncident) -> RuleIncident:
     if locked.rule_id and rule is None:
         raise ValidationFailed({"rule": "The rule is disabled; enable it (after the fix) and retry."})
     evaluator = Evaluator(Journal(), RecordViews())
-    before = evaluator.journal.evaluations
     if locked.event_id is not None:
         event = DomainEvent.objects.filter(pk=locked.event_id).first()
         if event is None:
@@ -58,7 +57,7 @@ def incident_retry(*, actor: Any, incident: RuleIncident) -> RuleIncident:
             _resolve(locked, actor, "the record no longer exists")
             return locked
         evaluator.run(rule, occasion)
-    outcomes = [row.outcome for row in before]
+    outcomes = list(evaluator.journal.outcomes)
     evaluator.journal.flush()
     locked.refresh_from_db()
     if (

@@ -1,0 +1,428 @@
+"""What automation costs: the time it adds to a save, the dispatcher's throughput, and how late time-based
+starts are when many records reach their moment together.
+
+Setup: 50 user-defined document types, 10,000 enabled start rules spread over them (200 per type, on
+"created" and "updated", each a condition of two clauses — a choice and an amount — that a few records
+match), one simple published process. Rules are inserted in bulk (the service's checks would take minutes
+for 10,000; what is measured does not depend on how they were made).
+
+1. Save overhead. `document_update` through the service, each in its own transaction (commit and the
+   after-commit consumer included), alternating between Potok without automation's outbox consumer and
+   with it and the 10,000 rules. The save path only writes the outbox row (core) and, after the commit,
+   queues one dispatch task; rules are never read on it. Reported: median and p95 of each, and the extra.
+2. Dispatch throughput. The outbox rows of those saves, plus a batch of fresh updates, dispatched by one
+   worker (`dispatch_events`): every event is evaluated against the 200 rules of its type, each evaluation
+   written with its trace, matching ones start a process. Reported: events per second.
+3. Time-based starts. N records of one type reach their moment in the same minute (their timer rows are
+   due now); one worker fires them (`fire_due_timers`, the periodic function). Reported: the lateness of
+   the first and the last start (start time − due time) and starts per second. With one worker the last
+   start of N is late by about N / rate; more workers divide it (timers are claimed with SKIP LOCKED).
+   Also the lateness of a single timer under no load, polled as the worker does (every 0.5 s).
+
+    python benchmarks/automation_overhead.py            # 10,000 rules, 1,000 saves, N = 100,000
+    python benchmarks/automation_overhead.py --quick    # 10,000 rules, 150 saves, N = 1,000; < 1 minute
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/potok_bench python benchmarks/automation_overhead.py --quick
+
+SQLite runs on a file in a temporary directory; PostgreSQL on a database created (and dropped) for the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+TYPES = 50
+SEVERITIES = ["low", "normal", "high", "critical"]
+PROCESS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="urn:bench">
+  <bpmn:process id="bench" name="Bench" isExecutable="true">
+    <bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="work"/>
+    <bpmn:userTask id="work" name="Work"/><bpmn:sequenceFlow id="f1" sourceRef="work" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def setup_django() -> str:
+    os.environ.setdefault("POTOK_DEBUG", "1")
+    os.environ.setdefault("POTOK_DATA_DIR", tempfile.mkdtemp(prefix="potok-bench-automation-"))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "potok.config.settings"
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        import psycopg
+
+        base, _, name = url.rpartition("/")
+        name = f"{name}_automation_{os.getpid()}"
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"')
+        os.environ["DATABASE_URL"] = f"{base}/{name}"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    from django.db import connection
+
+    return str(connection.vendor)
+
+
+def drop_database() -> None:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def make_types() -> list[Any]:
+    from potok.documents.services import document_type_create, field_create
+
+    types = []
+    for number in range(TYPES):
+        document_type = document_type_create(
+            actor=None, code=f"bench_{number:02d}", name_ru=f"Тип {number}", name_en=f"Type {number}"
+        )
+        field_create(
+            actor=None,
+            owner=document_type,
+            code="severity",
+            label_ru="Важность",
+            field_type="choice",
+            settings={"options": [{"value": s, "label_ru": s, "label_en": s} for s in SEVERITIES]},
+        )
+        field_create(actor=None, owner=document_type, code="amount", label_ru="Сумма", field_type="money")
+        field_create(actor=None, owner=document_type, code="subject", label_ru="Тема", field_type="string")
+        types.append(document_type)
+    return types
+
+
+def make_rules(types: list[Any], count: int, rng: random.Random) -> None:
+    from potok.automation.models import RuleVersion, StartRule
+    from potok.automation.ruleset import bump_generation
+    from potok.core import clock
+
+    past = clock.now() - timedelta(days=1)
+    rules = []
+    for number in range(count):
+        document_type = types[number % len(types)]
+        condition = {
+            "all": [
+                {"field": "severity", "op": "eq", "value": rng.choice(SEVERITIES)},
+                {"field": "amount", "op": "gt", "value": rng.randint(95_000, 99_990)},
+            ]
+        }
+        rules.append(
+            StartRule(
+                name=f"Rule {number}",
+                entity_type=document_type.entity_type,
+                event="updated" if number % 4 else "created",
+                condition=condition,
+                process_key="bench",
+                variable_mapping=[{"target": "amount", "source": "amount"}],
+                priority=number % 7,
+                enabled=True,
+                enabled_since=past,
+                version=1,
+                created_at=past,
+                updated_at=past,
+            )
+        )
+    StartRule.objects.bulk_create(rules, batch_size=1000)
+    versions = [
+        RuleVersion(rule=rule, number=1, definition={"enabled": True}, created_at=past)
+        for rule in StartRule.objects.all()
+    ]
+    RuleVersion.objects.bulk_create(versions, batch_size=1000)
+    bump_generation()
+
+
+def make_documents(types: list[Any], per_type: int, rng: random.Random) -> list[Any]:
+    from potok.documents.services import document_create
+
+    documents = []
+    for document_type in types:
+        for _ in range(per_type):
+            documents.append(
+                document_create(
+                    actor=None,
+                    document_type=document_type,
+                    values={
+                        "severity": rng.choice(SEVERITIES),
+                        "amount": str(rng.randint(1, 99_000)),
+                        "subject": "x",
+                    },
+                )
+            )
+    return documents
+
+
+def save_overhead(documents: list[Any], saves: int, rng: random.Random) -> dict[str, float]:
+    """One save (its own transaction) without and with automation's outbox consumer, alternately; and
+    the consumer's own time (queueing the dispatch after the commit), which is exactly what automation
+    adds to a save — the difference of two noisy medians only approximates it."""
+    from django.db import transaction
+
+    from potok.automation.wiring import queue_dispatch
+    from potok.core import events
+    from potok.documents.services import document_update
+
+    consumer: list[float] = []
+
+    def timed_consumer(ids: list[int]) -> None:
+        began = time.perf_counter()
+        queue_dispatch(ids)
+        consumer.append(time.perf_counter() - began)
+
+    def one_save() -> float:
+        document = rng.choice(documents)
+        began = time.perf_counter()
+        with transaction.atomic():
+            document_update(
+                actor=None,
+                document=document,
+                values={"amount": str(rng.randint(1, 99_000))},
+                expected_version=None,
+            )
+        return time.perf_counter() - began
+
+    if queue_dispatch in events._consumers:
+        events._consumers.remove(queue_dispatch)
+    plain: list[float] = []
+    automated: list[float] = []
+    for number in range(saves * 2):
+        with_automation = number % 2 == 1
+        if with_automation:
+            events.register_consumer(timed_consumer)
+            automated.append(one_save())
+            events._consumers.remove(timed_consumer)
+        else:
+            plain.append(one_save())
+    events.register_consumer(queue_dispatch)
+    return {
+        "plain_median": statistics.median(plain) * 1000,
+        "plain_p95": percentile(plain, 0.95) * 1000,
+        "automated_median": statistics.median(automated) * 1000,
+        "automated_p95": percentile(automated, 0.95) * 1000,
+        "consumer_median": statistics.median(consumer) * 1000,
+        "consumer_p95": percentile(consumer, 0.95) * 1000,
+    }
+
+
+def dispatch_throughput(documents: list[Any], extra: int, rng: random.Random) -> dict[str, float]:
+    from django.db import transaction
+
+    from potok.automation.dispatch import dispatch_events
+    from potok.automation.models import RuleEvaluation, RuleStart
+    from potok.automation.ruleset import current_rules
+    from potok.core.models import DomainEvent
+    from potok.documents.services import document_update
+
+    with transaction.atomic():
+        for _ in range(extra):
+            document = rng.choice(documents)
+            document_update(
+                actor=None,
+                document=document,
+                values={"amount": str(rng.randint(1, 100_000)), "severity": rng.choice(SEVERITIES)},
+                expected_version=None,
+            )
+    ids = list(
+        DomainEvent.objects.filter(dispatched_at__isnull=True).order_by("id").values_list("id", flat=True)
+    )
+    began = time.perf_counter()
+    current_rules()
+    loaded = time.perf_counter() - began
+    began = time.perf_counter()
+    dispatched = dispatch_events(ids)
+    seconds = time.perf_counter() - began
+    return {
+        "events": dispatched,
+        "seconds": seconds,
+        "per_second": dispatched / seconds if seconds else 0.0,
+        "evaluations": RuleEvaluation.objects.count(),
+        "starts": RuleStart.objects.count(),
+        "rules_load_seconds": loaded,
+    }
+
+
+def time_based(types: list[Any], count: int) -> dict[str, float]:
+    """`count` records whose moment is now, fired by one worker; lateness of the first and last start."""
+    from django.db import transaction
+
+    from potok.automation.models import RuleStart, RuleTimer, RuleVersion, StartRule, TimerKind
+    from potok.automation.ruleset import bump_generation, current_rules
+    from potok.automation.timers import fire_due_timers
+    from potok.core import clock
+    from potok.documents.models import Document
+
+    document_type = types[0]
+    now = clock.now()
+    rule = StartRule.objects.create(
+        name="Ten days open",
+        entity_type=document_type.entity_type,
+        event="time",
+        options={"date_field": "created", "amount": 10, "unit": "days"},
+        condition={"field": "status", "op": "ne", "value": "closed"},
+        process_key="bench",
+        enabled=True,
+        enabled_since=now - timedelta(days=20),
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    RuleVersion.objects.create(rule=rule, number=1, definition={"enabled": True}, created_at=now)
+    bump_generation()
+    began = time.perf_counter()
+    current_rules()  # a changed rule makes every worker compile the enabled rules again, once
+    compile_seconds = time.perf_counter() - began
+    with transaction.atomic():
+        first = (
+            Document.objects.filter(document_type=document_type)
+            .order_by("-id")
+            .values_list("number", flat=True)
+            .first()
+        )
+        start = int(str(first or "0").rsplit("-", 1)[-1]) + 1
+        rows = [
+            Document(
+                document_type=document_type,
+                number=f"T-{start + n}",
+                status="new",
+                data={"severity": "low", "amount": "10.00"},
+                created_at=now - timedelta(days=10),
+                updated_at=now,
+            )
+            for n in range(count)
+        ]
+        Document.objects.bulk_create(rows, batch_size=2000)
+        due = clock.now()
+        RuleTimer.objects.bulk_create(
+            [
+                RuleTimer(
+                    rule=rule,
+                    kind=TimerKind.TIME,
+                    entity_type=document_type.entity_type,
+                    record_id=row.pk,
+                    due_at=due,
+                )
+                for row in rows
+            ],
+            batch_size=2000,
+        )
+    began = time.perf_counter()
+    fired = 0
+    while True:
+        done = fire_due_timers()
+        fired += done
+        if not done:
+            break
+    seconds = time.perf_counter() - began
+    starts = RuleStart.objects.filter(rule=rule).order_by("started_at").values_list("started_at", flat=True)
+    first_start, last_start = starts.first(), starts.last()
+    # one timer, polled the way the worker polls (every 0.5 s when idle)
+    single = Document.objects.create(
+        document_type=document_type, number="T-single", status="new", data={}, created_at=now, updated_at=now
+    )
+    lone_due = clock.now() + timedelta(milliseconds=300)
+    RuleTimer.objects.create(
+        rule=rule,
+        kind=TimerKind.TIME,
+        entity_type=document_type.entity_type,
+        record_id=single.pk,
+        due_at=lone_due,
+    )
+    while not fire_due_timers():
+        time.sleep(0.5)
+    lone = RuleStart.objects.get(rule=rule, record_id=single.pk).started_at - lone_due
+    return {
+        "records": count,
+        "fired": fired,
+        "seconds": seconds,
+        "per_second": fired / seconds if seconds else 0.0,
+        "first_late": (first_start - due).total_seconds() if first_start else 0.0,
+        "last_late": (last_start - due).total_seconds() if last_start else 0.0,
+        "single_late": lone.total_seconds(),
+        "compile_seconds": compile_seconds,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer saves and records; within a minute")
+    parser.add_argument("--rules", type=int, default=10_000)
+    parser.add_argument("--saves", type=int, default=None)
+    parser.add_argument("--timers", type=int, default=None)
+    args = parser.parse_args()
+    saves = args.saves or (150 if args.quick else 1000)
+    timers = args.timers or (1_000 if args.quick else 100_000)
+    began = time.perf_counter()
+    vendor = setup_django()
+    print(f"database ready in {time.perf_counter() - began:.0f} s", flush=True)
+    try:
+        rng = random.Random(2026)
+        from potok.processes.services.definitions import process_publish_file
+
+        process_publish_file(actor=None, data=PROCESS, source_name="bench.bpmn")
+        types = make_types()
+        make_rules(types, args.rules, rng)
+        documents = make_documents(types, 4 if args.quick else 20, rng)
+        from potok.automation.dispatch import dispatch_pending
+
+        dispatch_pending(min_age=timedelta(0), limit=100_000)  # the creations: not measured
+        overhead = save_overhead(documents, saves, rng)
+        throughput = dispatch_throughput(documents, 50 if args.quick else 1000, rng)
+        timing = time_based(types, timers)
+    finally:
+        drop_database()
+    extra_median = overhead["consumer_median"]
+    extra_p95 = overhead["consumer_p95"]
+    print(
+        f"automation overhead on {vendor}, {args.rules} rules over {TYPES} types, {time.perf_counter() - began:.0f} s in all"
+    )
+    print(
+        f"save without automation: median {overhead['plain_median']:.2f} ms, p95 {overhead['plain_p95']:.2f} ms; "
+        f"with it: median {overhead['automated_median']:.2f} ms, p95 {overhead['automated_p95']:.2f} ms; "
+        f"automation's own part (queueing the dispatch after the commit): median {extra_median:.3f} ms, p95 {extra_p95:.3f} ms"
+    )
+    print(
+        f"dispatch: {throughput['events']} events in {throughput['seconds']:.2f} s = {throughput['per_second']:.0f} events/s "
+        f"({throughput['evaluations']} evaluations written, {throughput['starts']} processes started); "
+        f"after a rule change each worker compiles the {args.rules} rules again once: {timing['compile_seconds']:.1f} s"
+    )
+    print(
+        f"time-based: {timing['fired']} of {timing['records']} records due in the same minute started in {timing['seconds']:.1f} s "
+        f"({timing['per_second']:.0f}/s, one worker); first start {timing['first_late']:.2f} s late, last {timing['last_late']:.1f} s; "
+        f"a lone timer {timing['single_late']:.2f} s late"
+    )
+    print(
+        f"RESULT extra per save: median {extra_median:.3f} ms, p95 {extra_p95:.3f} ms (target < 1 ms median) | "
+        f"dispatch {throughput['per_second']:.0f} events/s | {timing['records']} timers: last start {timing['last_late']:.1f} s late, "
+        f"{timing['per_second']:.0f} starts/s, 100,000 would take {100_000 / max(timing['per_second'], 1e-9):.0f} s with one worker"
+    )
+
+
+if __name__ == "__main__":
+    main()
