@@ -245,3 +245,18 @@ def test_a_failure_in_the_middle_rolls_everything_back(
 
     assert job.status == JobStatus.FAILED and "nothing was imported" in job.message.lower()
     assert Counterparty.objects.count() == before
+
+
+def test_a_job_whose_worker_died_can_be_cancelled(person, demo_company, run_on_commit) -> None:
+    import datetime as dt
+
+    from potok.core import clock
+
+    job = run_on_commit(import_preview, actor=person("admin"), job=upload(person, small_file(50)))
+    started = clock.now() - dt.timedelta(hours=2)
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=started)
+    job.refresh_from_db()
+
+    job = import_cancel(actor=person("admin"), job=job)
+
+    assert job.status == JobStatus.CANCELLED and job.message

@@ -3,6 +3,7 @@ background (potok.imports.tasks → potok.imports.runner)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from typing import Any
@@ -18,6 +19,9 @@ from potok.core.errors import Conflict, ValidationFailed
 from potok.imports import registry
 from potok.imports.models import TRANSITIONS, ImportJob, JobStatus, SavedMapping
 from potok.imports.reading import FileRejected, read_table
+
+# A running import older than this has lost its worker (a 100,000-row import takes minutes).
+STALE_AFTER = dt.timedelta(minutes=30)
 
 
 def header_signature(entity_type: str, headers: list[str]) -> str:
@@ -174,6 +178,12 @@ def import_cancel(*, actor: Any, job: ImportJob) -> ImportJob:
     """Cancel: a job not yet running stops at once; a running one stops at its next batch and rolls back
     everything it wrote."""
     job = ImportJob.objects.select_for_update().defer("content").get(pk=job.pk)
+    if job.status == JobStatus.RUNNING and job.started_at and clock.now() - job.started_at > STALE_AFTER:
+        # The apply is one transaction: a worker that died took its writes with it. Say so and free the job.
+        job.status, job.cancel_requested, job.finished_at = JobStatus.CANCELLED, True, clock.now()
+        job.message = _("The worker stopped during the import; nothing was imported.")
+        job.save(update_fields=["status", "cancel_requested", "finished_at", "message"])
+        return job
     if job.status in (JobStatus.ANALYSING, JobStatus.RUNNING):
         job.cancel_requested = True
         job.save(update_fields=["cancel_requested"])
