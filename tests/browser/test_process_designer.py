@@ -43,6 +43,9 @@ def element_ids(page, kind: str) -> list[str]:  # type: ignore[no-untyped-def]
 def test_an_administrator_draws_validates_publishes_and_starts_a_process(
     page_for, api_as, screenshot
 ) -> None:
+    from potok.processes.services.definitions import process_draft_save
+
+    process_draft_save(actor=None, data=review_process("approval_existing"), source_name="existing.bpmn")
     page = open_designer(page_for("admin", language="en"))
     assert page.locator("#designer-canvas .bjs-powered-by").is_visible()
 
@@ -81,7 +84,10 @@ def test_an_administrator_draws_validates_publishes_and_starts_a_process(
     page.locator("[data-section=deadline] .potok-check.is-ok").wait_for()
     screenshot(page, "process-designer")
     page.locator("[data-testid=element-picker]").select_option("")
+    page.fill("[data-testid=process-id]", "approval_existing")
+    page.locator("[data-testid=process-id-taken]").filter(has_text="exists").wait_for()
     page.fill("[data-testid=process-id]", "check_request")
+    page.wait_for_function("() => !document.querySelector('[data-testid=process-id-taken]').textContent")
     page.fill("[data-testid=process-name]", "Request check")
     page.locator("[data-testid=process-name]").blur()
 

@@ -99,6 +99,8 @@ def designer(request: HttpRequest, key: str = "") -> HttpResponse:
         "sections": {"UserTask": user_task_sections(), "ManualTask": user_task_sections()},
         "choices": panel_choices(),
         "actions": selectors.registered_actions(),
+        # Saving a diagram whose process id is one of these adds a version to that process.
+        "keys": list(ProcessDefinition.objects.values_list("key", flat=True)),
         "strings": designer_strings(),
     }
     return render(
@@ -266,6 +268,7 @@ def designer_strings() -> dict[str, Any]:
         "process": _("Process"),
         "process_id": _("Process id (key)"),
         "process_id_help": _("Latin letters, digits, _ and -; a new id makes a new process."),
+        "process_id_taken": _("A process with this id exists: saving adds a new version to it."),
         "executable": _("Executable"),
         "element": _("Element"),
         "element_id": _("Id"),

@@ -8,11 +8,19 @@
 
   if (dialog) {
     // Enter confirms, Escape goes back: the confirming button has the focus once the dialog is shown.
-    dialog.addEventListener('shown.bs.modal', function () { dialog.querySelector('[data-confirm-ok]').focus(); });
+    // A click while the dialog is still fading in is not lost: it closes once it has opened.
+    var shown = false;
+    var hideWhenShown = false;
+    dialog.addEventListener('shown.bs.modal', function () {
+      shown = true;
+      if (hideWhenShown) { hideWhenShown = false; window.bootstrap.Modal.getOrCreateInstance(dialog).hide(); return; }
+      dialog.querySelector('[data-confirm-ok]').focus();
+    });
+    dialog.addEventListener('hidden.bs.modal', function () { shown = false; });
     dialog.querySelector('[data-confirm-ok]').addEventListener('click', function () {
       var form = pending;
       pending = null;
-      window.bootstrap.Modal.getOrCreateInstance(dialog).hide();
+      if (shown) { window.bootstrap.Modal.getOrCreateInstance(dialog).hide(); } else { hideWhenShown = true; }
       if (form) {
         form.dataset.confirmed = '1';
         if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }

@@ -80,15 +80,24 @@
     return new Promise(function (resolve) {
       var modal = window.bootstrap.Modal.getOrCreateInstance(dialog);
       var ok = dialog.querySelector('[data-confirm-ok]');
-      var answered = false;
+      var settled = false;
+      var shown = false;
       dialog.querySelector('[data-confirm-text]').textContent = text;
-      var onOk = function () { answered = true; modal.hide(); };
-      var onHidden = function () {
+      var settle = function (answer) {
+        if (settled) { return; }
+        settled = true;
         ok.removeEventListener('click', onOk);
         dialog.removeEventListener('hidden.bs.modal', onHidden);
-        resolve(answered);
+        dialog.removeEventListener('shown.bs.modal', onShown);
+        resolve(answer);
       };
-      var onShown = function () { dialog.removeEventListener('shown.bs.modal', onShown); ok.focus(); };
+      var onOk = function () {
+        settle(true);
+        // A click while the dialog is still fading in is not lost: it closes once it has opened.
+        if (shown) { modal.hide(); } else { dialog.addEventListener('shown.bs.modal', function () { modal.hide(); }, {once: true}); }
+      };
+      var onHidden = function () { settle(false); };
+      var onShown = function () { shown = true; ok.focus(); };
       ok.addEventListener('click', onOk);
       dialog.addEventListener('hidden.bs.modal', onHidden);
       dialog.addEventListener('shown.bs.modal', onShown);
@@ -220,10 +229,17 @@
           if (entry.element === root) { modeling.updateProperties(root, properties); } else { modeling.updateModdleProperties(entry.element, entry.process, properties); }
         });
       };
+      var taken = P.node('div', {className: 'form-text text-warning-emphasis', 'aria-live': 'polite', 'data-testid': 'process-id-taken'});
+      var showTaken = function (value) {
+        taken.textContent = (config.keys || []).indexOf(value) !== -1 && value !== config.key ? S.process_id_taken : '';
+      };
       container.appendChild(textField(S.process_id, entry.process.id, function (value) {
         value = value.trim();
+        showTaken(value);
         if (/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(value) && value !== entry.process.id && !registry.get(value)) { update({id: value}); }
       }, {help: S.process_id_help, code: true, key: 'process-id', testid: 'process-id'}));
+      container.appendChild(taken);
+      showTaken(entry.process.id);
       container.appendChild(textField(S.name, entry.process.name, function (value) { update({name: value || undefined}); }, {key: 'process-name', testid: 'process-name'}));
       container.appendChild(checkbox(S.executable, entry.process.isExecutable, function (value) { update({isExecutable: value}); }, 'process-executable'));
     });
@@ -521,6 +537,7 @@
         if ((body.problems || []).length) { showProblems(body.problems); } else { problemsBox.hidden = true; }
         var shown = body.versions[0];
         config.key = shown.key;
+        body.versions.forEach(function (version) { if ((config.keys || []).indexOf(version.key) === -1) { (config.keys = config.keys || []).push(version.key); } });
         config.version = shown.number;
         if (window.history && body.url) { window.history.replaceState(null, '', body.url); }
         var title = document.querySelector('[data-testid=designer-title]');
