@@ -94,7 +94,7 @@ def manual_start_run(manual_start_id: int) -> str:
 
     with transaction.atomic():
         request = (
-            ManualStart.objects.select_for_update()
+            ManualStart.objects.select_for_update(of=("self",))
             .select_related("requested_by")
             .filter(pk=manual_start_id)
             .first()
