@@ -118,6 +118,7 @@ def test_the_complaint_story_through_each_role(page_for: Callable[..., Any], scr
     go(head, f"/tasks/{assign.pk}/")
     add_comment(head, "Вера, посмотрите, пожалуйста: клиент оптовый, важный.")
     pick_reference(head, "id_investigator", "Вера", "Вера")
+    head.evaluate("window.scrollTo(0, 0)")
     screenshot(head, "guide-head-assign")
     with head.expect_navigation():
         head.locator("[data-testid=outcomes] button").first.click()
