@@ -246,7 +246,7 @@ class ApplicationOut(Schema):
 
     @staticmethod
     def resolve_rule_version(application: Any) -> int:
-        return application.rule_version.number
+        return int(application.rule_version.number)
 
 
 class FieldOut(Schema):

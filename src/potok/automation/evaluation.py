@@ -132,7 +132,7 @@ class Evaluator:
 
     def run(self, rule: CompiledRule, occasion: Occasion) -> Decision:
         journal = self.journal
-        common = {
+        common: dict[str, Any] = {
             "trigger": occasion.trigger,
             "entity_type": occasion.entity_type,
             "record_id": occasion.record_id,
@@ -140,7 +140,7 @@ class Evaluator:
             "event_key": occasion.event_key,
             "depth": occasion.depth,
         }
-        incident = {
+        incident: dict[str, Any] = {
             "trigger": occasion.trigger,
             "entity_type": occasion.entity_type,
             "record_id": occasion.record_id,

@@ -105,7 +105,7 @@ class JsonListHas(Func):
         self.key = key
         self.value = value
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         column, params = compiler.compile(self.source_expressions[0])
         path = f'$."{self.key}"' if self.key else "$"
         # `column` is Django's own compiled column reference; every value goes in as a parameter.
@@ -115,7 +115,7 @@ class JsonListHas(Func):
         )
         return sql, [*params, path, *params, path, self.value]
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         import json
 
         column, params = compiler.compile(self.source_expressions[0])
@@ -134,13 +134,13 @@ class JsonListEmpty(Func):
         super().__init__(F(column))
         self.key = key
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         column, params = compiler.compile(self.source_expressions[0])
         path = f'$."{self.key}"' if self.key else "$"
         sql = f"COALESCE(json_type({column}, %s) IN ('null') OR json_array_length({column}, %s) = 0, 1)"
         return sql, [*params, path, *params, path]
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         column, params = compiler.compile(self.source_expressions[0])
         target = f"({column} -> %s)" if self.key else column
         key_params = [self.key] if self.key else []

@@ -24,7 +24,7 @@ UNIT_LABELS = {
 }
 # Where an error of the service lands in the form.
 ERROR_FIELDS = {
-    "options.fields": "fields",
+    "options.fields": "watched_fields",
     "options.field": "field",
     "options.from": "from_values",
     "options.to": "to_values",
@@ -89,7 +89,7 @@ class RuleForm(forms.Form):
     )
     entity_type = forms.ChoiceField(label=_("Record type"), required=False)
     event = forms.ChoiceField(label=_("Event"), choices=RuleEvent.choices)
-    fields = forms.CharField(
+    watched_fields = forms.CharField(
         label=_("Only when these fields change"),
         required=False,
         help_text=_("Field codes separated by commas; empty means any change."),
@@ -142,8 +142,11 @@ class RuleForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["entity_type"].choices = [("", _("— none (schedule, webhook) —")), *rule_entity_types()]
-        self.fields["process_key"].choices = [("", "—"), *_processes()]
+        entity_type = self.fields["entity_type"]
+        process_key = self.fields["process_key"]
+        assert isinstance(entity_type, forms.ChoiceField) and isinstance(process_key, forms.ChoiceField)
+        entity_type.choices = [("", _("— none (schedule, webhook) —")), *rule_entity_types()]
+        process_key.choices = [("", "—"), *_processes()]
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput | forms.HiddenInput):
@@ -159,7 +162,7 @@ class RuleForm(forms.Form):
             "description": rule.description,
             "entity_type": rule.entity_type,
             "event": rule.event,
-            "fields": ", ".join(options.get("fields") or []),
+            "watched_fields": ", ".join(options.get("fields") or []),
             "field": options.get("field", ""),
             "from_values": ", ".join(str(v) for v in options.get("from") or []),
             "to_values": ", ".join(str(v) for v in options.get("to") or []),
@@ -189,11 +192,11 @@ class RuleForm(forms.Form):
         try:
             condition = json.loads(data.get("condition") or "{}")
         except ValueError:
-            raise ValidationFailed({"condition": _("The condition is not valid JSON.")}) from None
+            raise ValidationFailed({"condition": str(_("The condition is not valid JSON."))}) from None
         event = data["event"]
         options: dict[str, Any] = {}
         if event == RuleEvent.UPDATED:
-            options["fields"] = _split(data.get("fields", ""))
+            options["fields"] = _split(data.get("watched_fields", ""))
         elif event in (RuleEvent.FIELD_CHANGED, RuleEvent.STATUS_CHANGED):
             options.update(
                 {
