@@ -53,3 +53,32 @@ def test_a_complaint_process_starts_with_the_service_head(demo_company) -> None:
     assert task.node_id == "assign"
     assert task.assignee is not None and task.assignee.username == "service_head"
     assert task.due_at is not None
+
+
+@pytest.mark.django_db
+def test_a_first_step_service_task_knows_its_document(demo_company) -> None:
+    from potok.documents.models import Document
+    from potok.processes.services.definitions import process_publish_file
+    from potok.processes.services.instances import process_start
+
+    bpmn = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:potok="https://potok.dev/schema/bpmn/1.0" id="d" targetNamespace="urn:t">
+  <bpmn:process id="take_in_work" isExecutable="true">
+    <bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="status"/>
+    <bpmn:serviceTask id="status"><bpmn:extensionElements><potok:action name="documents.set_status">
+      <potok:parameter name="status">'in_work'</potok:parameter></potok:action></bpmn:extensionElements>
+    </bpmn:serviceTask><bpmn:sequenceFlow id="f2" sourceRef="status" targetRef="end"/><bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+    process_publish_file(actor=None, data=bpmn, source_name="take_in_work.bpmn")
+    complaint = Document.objects.filter(document_type__code="complaint", status="registered").first()
+    instance = process_start(
+        actor=None, process_key="take_in_work", entity_type="document.complaint", record_id=complaint.pk
+    )
+    from potok.processes.models import Incident
+
+    assert list(Incident.objects.filter(instance_id=instance.id).values_list("message", flat=True)) == []
+    complaint.refresh_from_db()
+    assert complaint.status == "in_work"
+    assert instance.state == "completed"

@@ -113,11 +113,18 @@ def run_worker(args: argparse.Namespace) -> int:
 def serve_forever(host: str, port: int, threads: int) -> None:
     from waitress import serve
 
+    from potok.config.env import read_bool
     from potok.config.wsgi import application
 
-    serve(
-        application, host=host, port=port, threads=threads, ident="potok", clear_untrusted_proxy_headers=True
-    )
+    options: dict[str, object] = {"clear_untrusted_proxy_headers": True}
+    if read_bool(os.environ, "POTOK_BEHIND_PROXY", default=False):
+        # Behind a TLS proxy: believe the scheme and client address it sends, and only from it.
+        options.update(
+            trusted_proxy=os.environ.get("POTOK_TRUSTED_PROXY", "127.0.0.1"),
+            trusted_proxy_count=1,
+            trusted_proxy_headers={"x-forwarded-proto", "x-forwarded-for", "x-forwarded-host"},
+        )
+    serve(application, host=host, port=port, threads=threads, ident="potok", **options)
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -39,10 +39,15 @@ DECLARED: dict[str, dict[str, Any]] = {
 def _record(context: ActionContext) -> Any:
     from potok.documents.models import Document
     from potok.processes.models import ProcessInstance
+    from potok.processes.services.instances import STARTING_RECORD
 
     instance = (
         ProcessInstance.objects.filter(pk=context.instance_id).values("entity_type", "record_id").first()
     )
+    starting = STARTING_RECORD.get()
+    if instance is None and starting is not None:
+        # The instance is being started: its row is written when its first steps are done.
+        instance = {"entity_type": starting[0], "record_id": starting[1]}
     if not instance or not instance["entity_type"].startswith("document.") or instance["record_id"] is None:
         raise ActionError("no_document", "the process has no document to change")
     document = Document.objects.select_related("document_type").filter(pk=instance["record_id"]).first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -18,6 +19,9 @@ from potok.processes.runtime import engine
 
 T = TypeVar("T")
 RETRIES = 5
+# The record of the instance being started: its row is written only when the first steps are done, and a
+# first step that is a service task (set the document's status) must already know its record.
+STARTING_RECORD: ContextVar[tuple[str, int | None] | None] = ContextVar("potok_starting_record", default=None)
 
 
 def in_transaction_with_retry(operation: Callable[[], T]) -> T:
@@ -55,6 +59,7 @@ def process_start(
 
     def start() -> ProcessInstance:
         current = engine(instance_values=instance_values)
+        starting = STARTING_RECORD.set((entity_type, record_id))
         process = current.definitions.get(process_key, version_key) if current.definitions else None
         if process is None:
             raise ValidationFailed({"process": f"The process {process_key!r} has no published version."})
@@ -64,6 +69,8 @@ def process_start(
             if isinstance(error, ConcurrentModification):
                 raise
             raise ValidationFailed({"process": str(error)}) from error
+        finally:
+            STARTING_RECORD.reset(starting)
         if entity_type and record_id is not None:
             audit_record(
                 actor=actor,
