@@ -15,6 +15,17 @@
     }
   });
 
+  // <button data-remove-closest="section"> removes the nearest such ancestor (closing a panel).
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target.closest("[data-remove-closest]") : null;
+    if (target) {
+      var panel = target.closest(target.getAttribute("data-remove-closest"));
+      if (panel) {
+        panel.remove();
+      }
+    }
+  });
+
   // <form data-confirm="Question?"> asks before it is submitted.
   document.addEventListener("submit", function (event) {
     var form = event.target;
