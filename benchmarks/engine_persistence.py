@@ -177,8 +177,8 @@ def fill_waiting_postgres(count: int) -> None:
         connection.execute(
             """
             INSERT INTO processes_processinstance (id, process_id, version_id, state, business_key, variables,
-                started_at, lock_version, entity_type)
-            SELECT md5('i' || n), 'complaint_review', %s, 'running', NULL, '{}', now(), 1, ''
+                started_at, lock_version, entity_type, start_reason)
+            SELECT md5('i' || n), 'complaint_review', %s, 'running', NULL, '{}', now(), 1, '', ''
             FROM generate_series(1, %s) AS n
             """,
             (version, count),
