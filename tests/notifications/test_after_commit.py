@@ -61,7 +61,9 @@ def test_rows_are_written_in_the_transaction_and_sent_by_the_worker_after_commit
         assert len(made) == 2
         assert Delivery.objects.filter(channel="email").count() == 2
         assert Delivery.objects.filter(channel="webhook").count() == 1
-        assert not DBTaskResult.objects.filter(task_path__startswith="potok.notifications.tasks.send").exists()
+        assert not DBTaskResult.objects.filter(
+            task_path__startswith="potok.notifications.tasks.send"
+        ).exists()
 
     # after commit: queued, still nothing sent
     assert DBTaskResult.objects.filter(task_path="potok.notifications.tasks.send_email").count() == 2

@@ -116,7 +116,10 @@ def visible_records(user: Any, entity_type: str, action: str = Action.READ) -> Q
 def get_record(user: Any, entity_type: str, pk: Any, action: str = Action.READ) -> Any:
     """One record for `action`. A record the user may not read is NotFound, exactly like a missing one;
     a record he may read but not change is PermissionDenied."""
-    entity = registry.get(entity_type)
+    try:
+        registry.get(entity_type)
+    except KeyError as error:
+        raise NotFound(f"{entity_type} {pk}") from error
     try:
         record = visible_records(user, entity_type, Action.READ).get(pk=pk)
     except (ObjectDoesNotExist, ValueError, TypeError) as error:

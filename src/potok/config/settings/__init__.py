@@ -1,7 +1,8 @@
 """Potok's settings, split by concern; every value that differs between installations comes from the
 environment (see potok.config.env)."""
 
-from .base import *  # noqa: F403
+# The order matters: later modules read and override what earlier ones set (auth last).
+from .base import *  # noqa: F403, I001
 from .database import *  # noqa: F403
 from .i18n import *  # noqa: F403
 from .logging import *  # noqa: F403
