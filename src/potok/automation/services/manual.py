@@ -2,7 +2,8 @@
 режиме»): the person asks, a `ManualStart` row and its task are written in one transaction, the worker
 starts the process, and the record page shows "started" with a link.
 
-Who may: anyone who may read the record, for the processes whose definition lists the record's type in
+Who may: anyone who may change the record (reading it is not enough: a receptionist who registers a
+complaint does not decide which processes run for it), for the processes whose definition lists the record's type in
 `manual_start_entity_types` ("document.*" stands for every document type, "*" for every type).
 """
 
@@ -26,6 +27,16 @@ from potok.core.errors import PermissionDenied, ValidationFailed
 logger = logging.getLogger(__name__)
 
 SWEEP_AGE = timedelta(seconds=5)
+
+
+def may_start_by_hand(user: Any, entity_type: str, record_id: int) -> bool:
+    """May this person start processes by hand from this record (he may change it)?"""
+    from potok.access.selectors import visible_records
+
+    try:
+        return visible_records(user, entity_type, Action.UPDATE).filter(pk=record_id).exists()
+    except KeyError:
+        return False
 
 
 def startable_processes(entity_type: str) -> list[Any]:
@@ -60,7 +71,7 @@ def manual_start_request(
     """Ask for a process to start for a record; in the background unless `background` is false."""
     from potok.automation import tasks
 
-    get_record(actor, entity_type, record_id, Action.READ)
+    get_record(actor, entity_type, record_id, Action.UPDATE)
     if not any(definition.key == process_key for definition in startable_processes(entity_type)):
         raise PermissionDenied(f"start {process_key} from {entity_type}")
     request = ManualStart.objects.create(

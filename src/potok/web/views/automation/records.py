@@ -58,7 +58,9 @@ def record_panel(request: HttpRequest) -> HttpResponse:
         {
             "entity_type": entity_type,
             "record_id": record_id,
-            "processes": manual.startable_processes(entity_type),
+            "processes": manual.startable_processes(entity_type)
+            if manual.may_start_by_hand(request.user, entity_type, record_id)
+            else [],
             "evaluations": selectors.record_evaluations(
                 request.user, entity_type=entity_type, record_id=record_id
             ),
