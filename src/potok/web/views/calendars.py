@@ -41,6 +41,15 @@ WEEKDAYS = [
     gettext_lazy("Saturday"),
     gettext_lazy("Sunday"),
 ]
+WEEKDAYS_SHORT = [
+    gettext_lazy("Mon"),
+    gettext_lazy("Tue"),
+    gettext_lazy("Wed"),
+    gettext_lazy("Thu"),
+    gettext_lazy("Fri"),
+    gettext_lazy("Sat"),
+    gettext_lazy("Sun"),
+]
 INTERVAL = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–—]\s*(\d{1,2}:\d{2})\s*$")
 
 
@@ -128,6 +137,7 @@ def calendar_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "months": calendar_selectors.calendar_year(calendar, year),
         "may_edit": may_edit,
         "weekdays": WEEKDAYS,
+        "weekdays_short": WEEKDAYS_SHORT,
         "week_rows": [
             (str(index), label, hours_text(calendar.week.get(str(index)) or []))
             for index, label in enumerate(WEEKDAYS)
