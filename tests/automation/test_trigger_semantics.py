@@ -356,9 +356,8 @@ def test_trigger_semantics(case: Case, frozen, admin, act_type, make_complaint, 
     assert RuleStart.objects.filter(rule=rule).count() == case.starts
 
 
-def test_a_bulk_import_fires_the_rules_and_queues_few_dispatch_tasks(
-    admin, s2_processes, worker, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_import_fires_the_rules_and_queues_few_dispatch_tasks(admin, s2_processes, worker):
     from django_tasks_db.models import DBTaskResult
 
     from potok.clients.services.counterparties import counterparties_create_many
@@ -383,11 +382,7 @@ def test_a_bulk_import_fires_the_rules_and_queues_few_dispatch_tasks(
         for n in range(1500)
     ]
     queued_before = DBTaskResult.objects.filter(task_path__endswith="dispatch_events").count()
-    with (
-        django_capture_on_commit_callbacks(execute=True),
-        acting(origin="import", actor=admin),
-        transaction.atomic(),
-    ):
+    with acting(origin="import", actor=admin), transaction.atomic():
         counterparties_create_many(actor=admin, rows=rows)
     # one transaction of 1 500 events: two dispatch tasks (chunks of 1 000), not 1 500
     assert DBTaskResult.objects.filter(task_path__endswith="dispatch_events").count() - queued_before == 2

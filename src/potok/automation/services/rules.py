@@ -32,7 +32,9 @@ from potok.automation.ruleset import DOMAIN_KINDS, bump_generation
 from potok.automation.schema import TASK_ENTITY, EntitySchema, checked_schema
 from potok.automation.timing import UNITS
 from potok.core import clock
+from potok.core.context import current
 from potok.core.errors import ValidationFailed
+from potok.core.events import emit_domain_event
 
 ENTITY = "start_rule"
 EDITABLE = (
@@ -319,6 +321,28 @@ def _definition(rule: StartRule) -> dict[str, Any]:
     return definition
 
 
+def _record(
+    actor: Any, rule: StartRule, action: str, kind: str, changes: Mapping[str, tuple[Any, Any]]
+) -> None:
+    """One audit row and one domain event per change, like every other writer of Potok."""
+    audit_record(
+        actor=actor,
+        entity_type=ENTITY,
+        record_id=rule.pk,
+        action=action,
+        changes=changes,
+        origin=current().origin,
+    )
+    emit_domain_event(
+        entity_type=ENTITY,
+        record_id=rule.pk,
+        kind=kind,
+        changes=changes,
+        snapshot=_definition(rule),
+        actor=actor,
+    )
+
+
 def _new_version(actor: Any, rule: StartRule, comment: str = "") -> RuleVersion:
     rule.version += 1
     rule.updated_at = clock.now()
@@ -371,16 +395,12 @@ def rule_create(*, actor: Any, data: Mapping[str, Any]) -> StartRule:
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     _new_version(actor, rule, str(data.get("comment") or ""))
-    audit_record(
-        actor=actor,
-        entity_type=ENTITY,
-        record_id=rule.pk,
-        action="created",
-        changes={
-            name: (None, value)
-            for name, value in _definition(rule).items()
-            if value not in (None, "", [], {})
-        },
+    _record(
+        actor,
+        rule,
+        "created",
+        "created",
+        {name: (None, value) for name, value in _definition(rule).items() if value not in (None, "", [], {})},
     )
     _after_change(rule, timing_changed=True)
     return rule
@@ -410,14 +430,7 @@ def rule_update(*, actor: Any, rule: StartRule, data: Mapping[str, Any], comment
     locked.attention_reason = ""
     locked.save()
     _new_version(actor, locked, comment)
-    audit_record(
-        actor=actor,
-        entity_type=ENTITY,
-        record_id=locked.pk,
-        action="changed",
-        changes=changes,
-        message=comment,
-    )
+    _record(actor, locked, "changed", "updated", changes)
     timing = {"event", "options", "entity_type", "enabled"}
     _after_change(locked, timing_changed=bool(timing & set(changes)))
     return locked
@@ -438,12 +451,8 @@ def rule_set_enabled(*, actor: Any, rule: StartRule, enabled: bool) -> StartRule
     locked.enabled = enabled
     locked.save(update_fields=["enabled", "enabled_since", "needs_attention", "attention_reason"])
     _new_version(actor, locked, "enabled" if enabled else "disabled")
-    audit_record(
-        actor=actor,
-        entity_type=ENTITY,
-        record_id=locked.pk,
-        action="enabled" if enabled else "disabled",
-        changes={"enabled": (not enabled, enabled)},
+    _record(
+        actor, locked, "enabled" if enabled else "disabled", "updated", {"enabled": (not enabled, enabled)}
     )
     _after_change(locked, timing_changed=True)
     return locked
@@ -452,16 +461,12 @@ def rule_set_enabled(*, actor: Any, rule: StartRule, enabled: bool) -> StartRule
 @transaction.atomic
 def rule_delete(*, actor: Any, rule: StartRule) -> None:
     """Delete a rule with its history of evaluations (the processes it started keep running)."""
-    audit_record(
-        actor=actor,
-        entity_type=ENTITY,
-        record_id=rule.pk,
-        action="deleted",
-        changes={
-            name: (value, None)
-            for name, value in _definition(rule).items()
-            if value not in (None, "", [], {})
-        },
+    _record(
+        actor,
+        rule,
+        "deleted",
+        "deleted",
+        {name: (value, None) for name, value in _definition(rule).items() if value not in (None, "", [], {})},
     )
     StartRule.objects.filter(pk=rule.pk).delete()
     bump_generation()
