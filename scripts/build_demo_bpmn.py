@@ -281,6 +281,34 @@ PROCESSES = [
         [Flow("start", "take"), Flow("take", "end")],
     ),
     Process(
+        "compensation_payment",
+        "Выплата компенсации",
+        [
+            Node("start", "start", "Компенсация согласована"),
+            Node(
+                "tell_accountant",
+                "service",
+                "Сообщить главному бухгалтеру",
+                act(
+                    "notify",
+                    to="'glavbuh'",
+                    title="'Выплатить компенсацию клиенту'",
+                    body="'Компенсация по претензии ' + string(record.number)",
+                ),
+            ),
+            Node(
+                "pay",
+                "user",
+                "Выплатить компенсацию",
+                '<potok:performer kind="role" role="director"/><potok:deadline duration="3 working days"/>'
+                '<potok:outcome code="paid" label-ru="Выплачено" label-en="Paid" style="success"/>',
+            ),
+            Node("end", "end", "Выплачено"),
+        ],
+        [Flow("start", "tell_accountant"), Flow("tell_accountant", "pay"), Flow("pay", "end")],
+        "Уведомляет главного бухгалтера (пользователь glavbuh) и ждёт подтверждения выплаты.",
+    ),
+    Process(
         "deal_handover",
         "Передача в исполнение",
         [

@@ -118,7 +118,7 @@ RIGHTS: dict[str, list[tuple[str, str, str]]] = {
 
 # Each later domain adds a module potok.demo.<name> with `build(company: DemoCompany) -> str`, run in this
 # order after the organisation exists; it returns a short summary of what it made.
-DEMO_MODULES: list[str] = ["clients", "documents", "calendars", "sales", "processes", "automation"]
+DEMO_MODULES: list[str] = ["clients", "documents", "calendars", "sales", "processes", "automation", "history"]
 
 
 @dataclass

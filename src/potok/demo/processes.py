@@ -19,6 +19,7 @@ MANUAL_START = {
     "overdue_complaint_control": ["document.complaint"],
     "client_distribution": ["counterparty"],
     "deal_handover": ["deal"],
+    "compensation_payment": ["document.complaint"],
 }
 
 
