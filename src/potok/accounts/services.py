@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from potok.access.selectors import forget_user_access
@@ -131,6 +132,39 @@ def user_create(
         origin=origin,
         changes={"username": (None, username), "department": (None, department)},
     )
+    return user
+
+
+USER_UPDATABLE_FIELDS = ("first_name", "last_name", "middle_name", "email", "department", "position", "phone")
+
+
+@transaction.atomic
+def user_update(*, actor: Any, user: User, **fields: Any) -> User:
+    """Change the given fields of `user`; one audit row records every old → new value."""
+    errors: dict[str, str | list[str]] = {}
+    for name in fields:
+        if name not in USER_UPDATABLE_FIELDS:
+            errors[name] = f"The field {name!r} cannot be changed here."
+    email = fields.get("email")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = "Enter a valid email address."
+    if errors:
+        raise ValidationFailed(errors)
+    changes: dict[str, tuple[Any, Any]] = {}
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+        old = getattr(user, name)
+        if old != value:
+            changes[name] = (old, value)
+            setattr(user, name, value)
+    if changes:
+        user.save(update_fields=list(changes))
+        audit_record(actor=actor, entity_type="user", record_id=user.pk, action="updated", changes=changes)
+        forget_user_access(user)
     return user
 
 
