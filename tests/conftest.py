@@ -24,7 +24,7 @@ def fresh_process_caches() -> None:
 def demo_company(db):  # type: ignore[no-untyped-def]
     from potok.demo.company import build_demo_company
 
-    build_demo_company(seed=2026)
+    build_demo_company(seed=2026, history=False)
 
 
 @pytest.fixture

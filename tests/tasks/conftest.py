@@ -21,7 +21,7 @@ def _demo_for_the_package(django_db_setup, django_db_blocker):  # type: ignore[n
 
     with django_db_blocker.unblock():
         if not demo_company_exists():
-            build_demo_company(seed=2026)
+            build_demo_company(seed=2026, history=False)
     yield
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)
@@ -32,7 +32,7 @@ def demo_company(_demo_for_the_package, db):  # type: ignore[no-untyped-def]
     from potok.demo.company import build_demo_company, demo_company_exists
 
     if not demo_company_exists():  # a transactional test before this one emptied the database
-        build_demo_company(seed=2026)
+        build_demo_company(seed=2026, history=False)
 
 
 @pytest.fixture
