@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db import DatabaseError, transaction
 
-from potok.automation.conditions import event_variables
+from potok.automation.conditions import event_variables, variables_for
 from potok.automation.evaluation import Evaluator, Occasion
 from potok.automation.models import Outcome, RuleEvent, RuleTimer, TimerKind, Trigger
 from potok.automation.records import RecordViews, old_snapshot
@@ -149,6 +149,7 @@ def dispatch_one(
     schema = evaluator.schema(event.entity_type)
     new_view, old_view = _views(event, evaluator.views)
     event_vars = event_variables(event)
+    shared = variables_for(old_view, new_view, event_vars)  # the same for every rule of this event
     stopped_by: CompiledRule | None = None
     for rule in candidates:
         if not retry and rule.enabled_since is not None and rule.enabled_since > event.occurred_at:
@@ -187,6 +188,7 @@ def dispatch_one(
             depth=event.depth,
             compare_with_old=event.kind in ("created", "updated"),
             ignore_depth=ignore_depth,
+            _variables=shared,
         )
         if event.entity_type == "task":
             snapshot = event.snapshot or {}
