@@ -29,7 +29,7 @@ from potok.web.views.errors import domain_errors
 
 def instance_url(instance_id: str) -> str:
     """The process instance's page, when the process pages are installed."""
-    for name in ("web:process_instance_detail", "web:instance_detail"):
+    for name in ("web:process_instance", "web:process_instance_detail"):
         try:
             return reverse(name, args=[instance_id])
         except NoReverseMatch:
