@@ -68,7 +68,9 @@ def build(company: DemoCompany) -> str:
     from potok.automation.models import StartRule
     from potok.automation.ruleset import bump_generation
 
-    StartRule.objects.filter(enabled=True).update(enabled_since=_moment(40, 8))
+    StartRule.objects.filter(enabled=True, entity_type="document.complaint").update(
+        enabled_since=_moment(40, 8)
+    )
     bump_generation()
     reached: dict[str, int] = {}
     try:
