@@ -7,46 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from potok.audit.models import AuditEvent, Origin
-from potok.audit.services import audit_record, audit_value
+from potok.audit.services import audit_value
 from potok.clients.models import Contact, Counterparty, Interaction
 from potok.core import clock, context
 from potok.core.events import emit_domain_event
-
-
-def record_change(
-    *,
-    actor: Any,
-    entity_type: str,
-    record_id: int,
-    kind: str,
-    changes: Mapping[str, tuple[Any, Any]],
-    snapshot: Mapping[str, Any],
-    related_entity_type: str = "",
-    related_record_id: int | None = None,
-    message: str = "",
-) -> None:
-    acting = context.current()
-    actor = actor if actor is not None else acting.actor
-    origin = acting.origin if acting.origin in Origin.values else Origin.SYSTEM
-    audit_record(
-        actor=actor,
-        entity_type=entity_type,
-        record_id=record_id,
-        action=kind,
-        changes=changes,
-        origin=origin,
-        message=message,
-    )
-    emit_domain_event(
-        entity_type=entity_type,
-        record_id=record_id,
-        kind=kind,
-        changes=changes,
-        snapshot=snapshot,
-        related_entity_type=related_entity_type,
-        related_record_id=related_record_id,
-        actor=actor,
-    )
+from potok.core.recording import creation_changes, diff, record_change
 
 
 def record_creations(*, actor: Any, entity_type: str, records: list[tuple[int, Mapping[str, Any]]]) -> None:
@@ -150,22 +115,14 @@ def interaction_snapshot(
     }
 
 
-def creation_changes(values: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
-    """A new record's non-empty values as (None, value) pairs."""
-    return {
-        field: (None, value)
-        for field, value in values.items()
-        if value not in (None, "", [], {}) and field not in ("id", "version")
-    }
-
-
-def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
-    return {
-        field: (before.get(field), value)
-        for field, value in after.items()
-        if _comparable(before.get(field)) != _comparable(value) and field != "version"
-    }
-
-
-def _comparable(value: Any) -> Any:
-    return value.pk if hasattr(value, "pk") else value
+# The recording helpers live in potok.core.recording; they are re-exported for this app's services.
+__all__ = [
+    "contact_snapshot",
+    "counterparty_snapshot",
+    "creation_changes",
+    "diff",
+    "interaction_snapshot",
+    "is_vip",
+    "record_change",
+    "record_creations",
+]

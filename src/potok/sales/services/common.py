@@ -3,50 +3,10 @@ the caller's transaction, with the origin taken from the acting context."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from potok.audit.models import Origin
-from potok.audit.services import audit_record
-from potok.core import context
-from potok.core.events import emit_domain_event
+from potok.core.recording import creation_changes, diff, record_change
 from potok.sales.models import Deal, Lead, Product
-
-
-def record_change(
-    *,
-    actor: Any,
-    entity_type: str,
-    record_id: int,
-    kind: str,
-    changes: Mapping[str, tuple[Any, Any]],
-    snapshot: Mapping[str, Any],
-    related_entity_type: str = "",
-    related_record_id: int | None = None,
-    message: str = "",
-) -> None:
-    acting = context.current()
-    actor = actor if actor is not None else acting.actor
-    origin = acting.origin if acting.origin in Origin.values else Origin.SYSTEM
-    audit_record(
-        actor=actor,
-        entity_type=entity_type,
-        record_id=record_id,
-        action=kind,
-        changes=changes,
-        origin=origin,
-        message=message,
-    )
-    emit_domain_event(
-        entity_type=entity_type,
-        record_id=record_id,
-        kind=kind,
-        changes=changes,
-        snapshot=snapshot,
-        related_entity_type=related_entity_type,
-        related_record_id=related_record_id,
-        actor=actor,
-    )
 
 
 def deal_snapshot(deal: Deal) -> dict[str, Any]:
@@ -117,21 +77,5 @@ def product_snapshot(product: Product) -> dict[str, Any]:
     }
 
 
-def creation_changes(values: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
-    return {
-        field: (None, value)
-        for field, value in values.items()
-        if value not in (None, "", [], {}) and field not in ("id", "version")
-    }
-
-
-def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
-    return {
-        field: (before.get(field), value)
-        for field, value in after.items()
-        if _comparable(before.get(field)) != _comparable(value) and field != "version"
-    }
-
-
-def _comparable(value: Any) -> Any:
-    return value.pk if hasattr(value, "pk") else value
+# The recording helpers live in potok.core.recording; they are re-exported for this app's services.
+__all__ = ["creation_changes", "deal_snapshot", "diff", "lead_snapshot", "product_snapshot", "record_change"]
