@@ -111,3 +111,22 @@ def test_demo_starts_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     assert "password «demo»" in output and "reception" in output
     assert "Potok demo stopped." in output
     assert (tmp_path / "var" / "demo" / "potok.sqlite3").exists()
+
+
+def test_bpmn_check_names_each_problem_and_fails_on_an_invalid_file(tmp_path: Path) -> None:
+    good = Path(__file__).resolve().parents[2] / "src" / "potok" / "demo" / "bpmn" / "legal_review.bpmn"
+    broken = tmp_path / "broken.bpmn"
+    broken.write_bytes(good.read_bytes().replace(b'targetRef="check"/>', b'targetRef="nowhere"/>'))
+    hostile = tmp_path / "hostile.bpmn"
+    hostile.write_text(
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+    )
+
+    fine = potok(tmp_path, "bpmn", "check", str(good))
+    assert fine.returncode == 0 and fine.stdout.strip().endswith("legal_review.bpmn: OK")
+
+    result = potok(tmp_path, "bpmn", "check", str(good), str(broken), str(hostile))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert any(line.startswith(str(broken)) and "nowhere" in line for line in lines)
+    assert any(line.startswith(str(hostile)) and "passwd" not in line for line in lines)

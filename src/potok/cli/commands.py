@@ -88,6 +88,41 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def run_bpmn(args: argparse.Namespace) -> int:
+    """`potok bpmn check FILE…`: per file, OK or every problem naming its element; 1 if any is invalid."""
+    from potok.core.errors import ValidationFailed
+    from potok.processes.services.definitions import MAX_BPMN_BYTES, problems_of, read_checked
+
+    invalid = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            if path.stat().st_size > MAX_BPMN_BYTES:
+                raise ValidationFailed({"file": f"larger than {MAX_BPMN_BYTES // (1024 * 1024)} MB"})
+            definitions = read_checked(path.read_bytes(), source_name=path.name)
+        except OSError as error:
+            print(f"{name}: cannot read: {error.strerror or error}")
+            invalid += 1
+            continue
+        except ValidationFailed as error:
+            print(
+                f"{name}: {' '.join(message for messages in error.errors.values() for message in messages)}"
+            )
+            invalid += 1
+            continue
+        problems = problems_of(definitions)
+        errors = [problem for problem in problems if problem["severity"] == "error"]
+        if not problems:
+            print(f"{name}: OK")
+        for problem in problems:
+            line = f":{problem['line']}" if problem.get("line") else ""
+            print(
+                f"{name}{line}: {problem['severity']}: {problem['element_id'] or 'process'}: {problem['message']}"
+            )
+        invalid += bool(errors)
+    return 1 if invalid else 0
+
+
 def run_seed_demo(args: argparse.Namespace) -> int:
     from potok.demo.company import build_demo_company
 

@@ -55,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("check", help="check the installation")
 
+    bpmn = commands.add_parser("bpmn", help="work with BPMN files")
+    bpmn_commands = bpmn.add_subparsers(dest="bpmn_command", required=True, metavar="COMMAND")
+    check_files = bpmn_commands.add_parser(
+        "check", help="validate BPMN files: OK or each problem with its element"
+    )
+    check_files.add_argument("files", nargs="+", metavar="FILE")
+
     seed = commands.add_parser("seed-demo", help="load the demo company into the current database")
     seed.add_argument("--seed", type=int, default=2026)
 
