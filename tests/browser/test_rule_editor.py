@@ -9,12 +9,11 @@ import json
 import pytest
 
 from potok.automation.models import StartRule
-from tests.browser.conftest import browser, page_for  # noqa: F401 - the browser tests' fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_an_administrator_builds_tests_and_dry_runs_a_rule(page_for) -> None:  # noqa: F811
+def test_an_administrator_builds_tests_and_dry_runs_a_rule(page_for) -> None:
     page = page_for("admin", language="en")
     violations: list[str] = []
     page.on(
