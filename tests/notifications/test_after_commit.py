@@ -13,7 +13,7 @@ from potok.notifications.services import notify
 from potok.notifications.services.administration import webhook_endpoint_create
 from tests.notifications.conftest import run_worker
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from potok.notifications.services.administration import webhook_endpoint_create
 from tests.notifications.conftest import work
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.postgres_only,
     pytest.mark.skipif(
         "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="row locks need PostgreSQL"

@@ -14,7 +14,7 @@ from potok.notifications.services import notify
 from potok.notifications.services.inbox import notification_preference_set
 from tests.notifications.conftest import run_worker, work
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def tell(person, username: str, *titles: str, kind: str = kinds.TASK_ASSIGNED) -> list[Notification]:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from potok.notifications.models import Delivery, DeliveryStatus
 from potok.notifications.services import notify
 from tests.notifications.conftest import run_worker
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class TinySmtp(socketserver.StreamRequestHandler):

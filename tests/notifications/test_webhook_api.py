@@ -9,7 +9,7 @@ from potok.notifications import kinds
 from potok.notifications.services import webhook_publish
 from tests.notifications.conftest import run_worker, verify_with_reference_library, work
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_endpoints_deliveries_and_dead_letters_through_the_api(

@@ -18,7 +18,7 @@ from potok.notifications.services.sweeping import sweep
 from potok.notifications.signing import signature
 from tests.notifications.conftest import run_worker, verify_with_reference_library, work
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
