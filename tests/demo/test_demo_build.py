@@ -37,6 +37,16 @@ def test_the_demo_is_consistent() -> None:
     assert ProcessInstance.objects.filter(state="completed").exists()
     assert Task.objects.filter(state="open", node_id="investigate").exists()
     assert Incident.objects.filter(state="open").count() == 1
+    # S3: investigator2 is on leave this week; investigator1 stands in for him
+    from django.utils import timezone
+
+    from potok.accounts.models import User
+    from potok.accounts.selectors import deputy_for
+
+    today = timezone.localdate()
+    absent = User.objects.get(username="investigator2")
+    assert deputy_for(absent, today) == User.objects.get(username="investigator1")
+    assert deputy_for(User.objects.get(username="investigator1"), today) is None
 
 
 def _build(folder: Path) -> list[tuple[str, ...]]:

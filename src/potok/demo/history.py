@@ -4,6 +4,8 @@ some waiting at each step, some overdue — and one incident for the administrat
 
 The incident: «Выплата компенсации» tells the chief accountant (login `glavbuh`), who does not exist yet.
 The administrator creates the user and retries the incident; the process goes on.
+
+The leave: `investigator2` is away this week and `investigator1` is his deputy (S3).
 """
 
 from __future__ import annotations
@@ -170,6 +172,26 @@ def build(company: DemoCompany) -> str:
                 reached["compensation_payment"] = 1
     finally:
         clock.freeze(None)
+    leave = _seed_leave(company)
     incidents = Incident.objects.filter(state="open").count()
     waiting = ", ".join(f"{count} at {stage}" for stage, count in sorted(reached.items()))
-    return f"History: {len(STAGES)} complaints worked through the services ({waiting}); {incidents} incident to fix."
+    return (
+        f"History: {len(STAGES)} complaints worked through the services ({waiting}); "
+        f"{incidents} incident to fix; {leave}."
+    )
+
+
+def _seed_leave(company: DemoCompany) -> str:
+    """S3: `investigator2` is on leave this week with `investigator1` as his deputy, recorded by the head of
+    the service department as he would in the absences page, so new tasks addressed to him go to the deputy."""
+    from potok.accounts.models import AbsenceKind
+    from potok.tasks.services.absences import absence_add, substitution_add
+
+    users = company.users
+    today = datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
+    monday = today - timedelta(days=today.weekday())
+    sunday = monday + timedelta(days=6)
+    absent, deputy, head = users["investigator2"], users["investigator1"], users["service_head"]
+    absence_add(actor=head, user=absent, kind=AbsenceKind.LEAVE, starts_on=monday, ends_on=sunday)
+    substitution_add(actor=head, absent=absent, deputy=deputy, starts_on=monday, ends_on=sunday)
+    return f"{absent.username} on leave {monday:%d.%m}–{sunday:%d.%m} with {deputy.username} as deputy"
