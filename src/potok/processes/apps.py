@@ -17,6 +17,11 @@ class ProcessesConfig(AppConfig):
 
         register_builtin_actions()
 
+        from potok.processes.alerts import on_engine_changes
+        from potok.processes.store import register_apply_hook
+
+        register_apply_hook(on_engine_changes)
+
         from potok.access import registry
         from potok.processes.models import ProcessInstance
 

@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from potok.core import clock
 from potok.engine.errors import NotFound as EngineNotFound
+from potok.processes.alerts import tell_about_incidents
 from potok.processes.models import Incident, Job
 from potok.processes.runtime import engine
 from potok.processes.services.instances import in_transaction_with_retry
@@ -68,7 +69,7 @@ def _record_failure(job_id: str, error: BaseException) -> None:
         if job.attempts >= MAX_ATTEMPTS and job.instance_id:
             # Parked until an administrator retries the incident.
             job.locked_until = now + timedelta(days=36500)
-            Incident.objects.create(
+            incident = Incident.objects.create(
                 id=engine().new_id(),
                 instance_id=job.instance_id,
                 execution_id=job.execution_id,
@@ -78,6 +79,7 @@ def _record_failure(job_id: str, error: BaseException) -> None:
                 state="open",
                 job_id=job.id,
             )
+            tell_about_incidents([(incident.id, job.instance_id, job.node_id, incident.message)])
         else:
             job.locked_until = now + timedelta(seconds=5 * 2**job.attempts)
         job.save(update_fields=["attempts", "last_error", "locked_until"])
