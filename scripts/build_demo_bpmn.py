@@ -60,6 +60,12 @@ class Process:
     flows: list[Flow]
     documentation: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    # The variables the process takes when it starts (`potok:variable`): a start rule mapping to any other
+    # name is refused when it is saved.
+    variables: tuple[str, ...] = ()
+
+
+COMPLAINT_VARIABLES = ("complaint_id", "complaint_number", "client_id", "client_name", "amount", "severity")
 
 
 def act(name: str, **parameters: str) -> str:
@@ -200,6 +206,7 @@ def complaint_review(vip: bool) -> Process:
         flows,
         "Рассмотрение претензии клиента: назначение, расследование с актом, "
         "согласование компенсации, ответ клиенту и проверка договора.",
+        variables=COMPLAINT_VARIABLES,
     )
 
 
@@ -241,6 +248,7 @@ PROCESSES = [
             Flow("gw_risk", "end", "нет", id="f_no_risk"),
             Flow("inform", "end"),
         ],
+        variables=COMPLAINT_VARIABLES,
     ),
     Process(
         "overdue_complaint_control",
@@ -260,6 +268,7 @@ PROCESSES = [
             Node("end", "end", "Контроль выполнен"),
         ],
         [Flow("start", "review"), Flow("review", "end")],
+        variables=COMPLAINT_VARIABLES,
     ),
     Process(
         "client_distribution",
@@ -279,6 +288,7 @@ PROCESSES = [
             Node("end", "end", "Клиент распределён"),
         ],
         [Flow("start", "take"), Flow("take", "end")],
+        variables=("counterparty_id", "counterparty_name", "segment"),
     ),
     Process(
         "compensation_payment",
@@ -307,6 +317,7 @@ PROCESSES = [
         ],
         [Flow("start", "tell_accountant"), Flow("tell_accountant", "pay"), Flow("pay", "end")],
         "Уведомляет главного бухгалтера (пользователь glavbuh) и ждёт подтверждения выплаты.",
+        variables=("complaint_id",),
     ),
     Process(
         "deal_handover",
@@ -337,6 +348,7 @@ PROCESSES = [
             Node("end", "end", "Передано"),
         ],
         [Flow("start", "handover"), Flow("handover", "inform"), Flow("inform", "end")],
+        variables=("deal_id", "deal_title", "amount", "client_id", "client_name"),
     ),
 ]
 
@@ -381,6 +393,9 @@ def xml(process: Process) -> str:
     ]
     if process.documentation:
         parts.append(f"    <bpmn:documentation>{escape(process.documentation)}</bpmn:documentation>")
+    if process.variables:
+        declared = "".join(f'<potok:variable name="{name}"/>' for name in process.variables)
+        parts.append(f"    <bpmn:extensionElements>{declared}</bpmn:extensionElements>")
     for node in process.nodes:
         attributes = f'id="{node.id}"' + (f" name={quoteattr(node.name)}" if node.name else "")
         if node.default:

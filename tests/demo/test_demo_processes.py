@@ -82,3 +82,31 @@ def test_a_first_step_service_task_knows_its_document(demo_company) -> None:
     complaint.refresh_from_db()
     assert complaint.status == "in_work"
     assert instance.state == "completed"
+
+
+@pytest.mark.django_db
+def test_a_demo_rule_mapping_to_a_variable_its_process_does_not_take_is_refused(demo_company) -> None:
+    """The demo's processes declare what they take, so the administrator's typo is caught when the rule is
+    saved, with the row of the mapping named, and nothing is saved."""
+    from potok.accounts.models import User
+    from potok.automation.models import StartRule
+    from potok.automation.services import rule_create
+    from potok.core.errors import ValidationFailed
+
+    before = StartRule.objects.count()
+    with pytest.raises(ValidationFailed) as refused:
+        rule_create(
+            actor=User.objects.get(username="admin"),
+            data={
+                "name": "Опечатка в переменной",
+                "entity_type": "document.complaint",
+                "event": "created",
+                "process_key": "complaint_review",
+                "variable_mapping": [
+                    {"target": "complaint_id", "source": "id"},
+                    {"target": "complaint_numbr", "source": "number"},
+                ],
+            },
+        )
+    assert "complaint_numbr" in str(refused.value.errors["variable_mapping[1].target"])
+    assert StartRule.objects.count() == before
