@@ -25,15 +25,18 @@ class Sql:
 
     _cache: dict[tuple[str, str], str] = {}
 
-    def __init__(self, vendor: str, raw: Any) -> None:
+    def __init__(self, vendor: str, raw: Any, integrity_error: type[Exception] = Exception) -> None:
         self.vendor = vendor
         self.raw = raw
         self.postgres = vendor == "postgresql"
+        # The driver's own IntegrityError: statements here bypass Django's cursor, which translates it.
+        self.integrity_error = integrity_error
 
     @classmethod
     def current(cls) -> Sql:
         connection.ensure_connection()
-        return cls(connection.vendor, connection.connection)
+        database = connection.Database  # type: ignore[attr-defined]
+        return cls(connection.vendor, connection.connection, database.IntegrityError)
 
     def statement(self, text: str) -> str:
         key = (self.vendor, text)

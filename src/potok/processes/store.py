@@ -322,7 +322,9 @@ class DjangoStore:
 
     def apply(self, changes: ChangeSet) -> None:
         sql = Sql.current()
-        with transaction.atomic():
+        # One step is one transaction: the caller's (potok.processes.services opens it and retries the whole
+        # step on ConcurrentModification). No savepoint of our own: a failure here rolls the step back.
+        with transaction.atomic(savepoint=False):
             self._write_instances(sql, changes)
             for job_id in changes.expected_jobs:
                 # Start-timer jobs have no instance; deleting the fired job is the lock.
@@ -387,10 +389,10 @@ class DjangoStore:
                 )
             )
         if inserts:
+            # No savepoint: the duplicate id aborts the step, and the caller retries it from the start.
             try:
-                with transaction.atomic():
-                    sql.execute_many(table.insert, inserts)
-            except IntegrityError as error:
+                sql.execute_many(table.insert, inserts)
+            except (IntegrityError, sql.integrity_error) as error:
                 raise ConcurrentModification("a process instance with this id exists already") from error
         for row in instances.updated.values():
             expected = changes.expected_versions[row.id]

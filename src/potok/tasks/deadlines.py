@@ -105,10 +105,14 @@ def after_deadline(
     return deadline_on(calendar_for(user=performer, department=department), due_at, amount)
 
 
-def schedule_timers(task: Task, spec: TaskSpec, *, now: datetime) -> list[EscalationTimer]:
+def schedule_timers(
+    task: Task, spec: TaskSpec, *, now: datetime, fresh: bool = False
+) -> list[EscalationTimer]:
     """(Re)create the task's unfired timers for its deadline: reminders before it (those already past are
-    skipped), the deadline, and each escalation tier after it, numbered in the order they fire."""
-    EscalationTimer.objects.filter(task=task, fired_at__isnull=True).delete()
+    skipped), the deadline, and each escalation tier after it, numbered in the order they fire. A `fresh`
+    task (created in this transaction) has no timers yet: nothing to delete or to skip."""
+    if not fresh:
+        EscalationTimer.objects.filter(task=task, fired_at__isnull=True).delete()
     if task.due_at is None:
         return []
     performer = task.assignee
@@ -138,7 +142,10 @@ def schedule_timers(task: Task, spec: TaskSpec, *, now: datetime) -> list[Escala
             )
         )
         position += 1
-    fired = set(EscalationTimer.objects.filter(task=task, fired_at__isnull=False).values_list("kind", "tier"))
-    timers = [timer for timer in timers if (timer.kind, timer.tier) not in fired]
+    if not fresh:
+        fired = set(
+            EscalationTimer.objects.filter(task=task, fired_at__isnull=False).values_list("kind", "tier")
+        )
+        timers = [timer for timer in timers if (timer.kind, timer.tier) not in fired]
     EscalationTimer.objects.bulk_create(timers)
     return timers

@@ -10,7 +10,12 @@ Domain events name a task as entity_type "task" with record_id = the task's numb
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
+
+from django.db.models import Min
 
 from potok.core import clock
 from potok.core.events import emit_domain_event
@@ -19,16 +24,48 @@ from potok.processes.models import Task
 from potok.tasks.models import TaskEvent, TaskEventKind
 
 ENTITY_TYPE = "task"
+# Events made inside `written_together()`, not yet written.
+_pending: ContextVar[list[TaskEvent] | None] = ContextVar("potok_pending_task_events", default=None)
+
+
+@contextmanager
+def written_together() -> Iterator[list[TaskEvent]]:
+    """Write the task events made inside with one multi-row INSERT when the block ends, in the order they
+    were made (so ids keep that order). The engine's hook makes three for a new task: created, assigned,
+    and an addressing problem. Inside the block an event has no id yet; code there must not read events
+    back. Nothing is written when the block raises (its transaction is rolled back anyway)."""
+    if _pending.get() is not None:
+        yield _pending.get()  # type: ignore[misc]
+        return
+    pending: list[TaskEvent] = []
+    token = _pending.set(pending)
+    try:
+        yield pending
+    finally:
+        _pending.reset(token)
+    if pending:
+        TaskEvent.objects.bulk_create(pending)
+
+
+def pending() -> list[TaskEvent] | None:
+    """The events of the enclosing `written_together()` block not written yet (None outside one)."""
+    return _pending.get()
 
 
 def _event(task: Task, kind: str, *, actor: Any = None, **fields: Any) -> TaskEvent:
-    return TaskEvent.objects.create(
+    event = TaskEvent(
         task=task,
         kind=kind,
         occurred_at=clock.now(),
         actor=actor if getattr(actor, "pk", None) else None,
         **fields,
     )
+    pending = _pending.get()
+    if pending is None:
+        event.save(force_insert=True)
+    else:
+        pending.append(event)
+    return event
 
 
 def task_created(task: Task) -> TaskEvent:
@@ -116,16 +153,30 @@ def task_escalated(
 
 def task_closed(task: Task, *, actor: Any = None) -> TaskEvent:
     """Completed (with its outcome) or cancelled; also emits the domain event automation rules read."""
-    completed = task.state == "completed"
-    event = _event(
-        task,
-        TaskEventKind.COMPLETED if completed else TaskEventKind.CANCELLED,
-        actor=actor,
-        assignee=task.assignee,
-        outcome=task.outcome if completed else "",
-    )
-    emit(task, {"state": ("open", task.state)})
-    return event
+    return tasks_closed([(task, actor)])[0]
+
+
+def tasks_closed(closed: list[tuple[Task, Any]]) -> list[TaskEvent]:
+    """`task_closed` for several (task, actor) pairs of one step: the same rows, the history rows written
+    with one INSERT and the tasks' numbers read with one query."""
+    now = clock.now()
+    made = [
+        TaskEvent(
+            task=task,
+            kind=TaskEventKind.COMPLETED if task.state == "completed" else TaskEventKind.CANCELLED,
+            occurred_at=now,
+            actor=actor if getattr(actor, "pk", None) else None,
+            assignee=task.assignee,
+            outcome=task.outcome if task.state == "completed" else "",
+        )
+        for task, actor in closed
+    ]
+    TaskEvent.objects.bulk_create(made)
+    tasks = [task for task, _actor in closed]
+    numbers = task_numbers(tasks)
+    for task in tasks:
+        emit(task, {"state": ("open", task.state)}, number=numbers[task.pk])
+    return made
 
 
 def task_commented(task: Task, *, actor: Any, comment_id: int) -> TaskEvent:
@@ -156,6 +207,17 @@ def task_number(task: Task) -> int:
     return int(found) if found is not None else task_created(task).pk
 
 
+def task_numbers(tasks: list[Task]) -> dict[str, int]:
+    """`task_number` of each task, with one query."""
+    found = dict(
+        TaskEvent.objects.filter(task__in=[task.pk for task in tasks], kind=TaskEventKind.CREATED)
+        .values("task_id")
+        .annotate(number=Min("id"))
+        .values_list("task_id", "number")
+    )
+    return {task.pk: int(found[task.pk]) if task.pk in found else task_created(task).pk for task in tasks}
+
+
 def snapshot_of(task: Task) -> dict[str, Any]:
     assignee = task.assignee.username if task.assignee_id and task.assignee else None
     return {
@@ -170,10 +232,10 @@ def snapshot_of(task: Task) -> dict[str, Any]:
     }
 
 
-def emit(task: Task, changes: dict[str, tuple[Any, Any]]) -> None:
+def emit(task: Task, changes: dict[str, tuple[Any, Any]], *, number: int | None = None) -> None:
     emit_domain_event(
         entity_type=ENTITY_TYPE,
-        record_id=task_number(task),
+        record_id=task_number(task) if number is None else number,
         kind=EventKind.UPDATED,
         changes=changes,
         snapshot=snapshot_of(task),

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from potok.access.models import RecordGrant
 from potok.access.services import record_grant_give, record_grant_revoke
 from potok.accounts.models import User
 from potok.accounts.selectors import role_holders
@@ -27,9 +28,20 @@ GRANT_SOURCE = "task"
 QUEUE_NOTICE_LIMIT = 20
 
 
-def grant_to_performer(task: Task) -> None:
-    """The performer may read the record behind his task while it is his."""
-    if task.assignee_id and task.entity_type and task.record_id is not None:
+def grant_to_performer(task: Task, *, fresh: bool = False) -> None:
+    """The performer may read the record behind his task while it is his. A task just created has no grant
+    yet (grants name their task), so `fresh` writes it without looking first."""
+    if not (task.assignee_id and task.entity_type and task.record_id is not None):
+        return
+    if fresh:
+        RecordGrant.objects.create(
+            user_id=task.assignee_id,
+            entity_type=task.entity_type,
+            record_id=int(task.record_id),
+            source=GRANT_SOURCE,
+            source_id=str(task.pk),
+        )
+    else:
         record_grant_give(
             user=task.assignee,
             entity_type=task.entity_type,
@@ -50,9 +62,14 @@ def address_task(
     data: Mapping[str, Any],
     context: EvaluationContext,
     now: datetime,
+    fresh: bool = False,
+    also_save: tuple[str, ...] = (),
 ) -> Decision:
     """Address a task the engine has just created: decide the performer, set the deadline and timers, give
-    the read grant, write the history and tell the performer (or the queue, or the administrators)."""
+    the read grant, write the history and tell the performer (or the queue, or the administrators).
+
+    `fresh`: the task was created in this transaction, so it has no timers or grants to replace yet.
+    `also_save`: other fields the caller set on the task, saved with the same UPDATE."""
     instance = task.instance
     decision = decide(
         spec,
@@ -97,10 +114,11 @@ def address_task(
             "role_object_id",
             "priority",
             "due_at",
+            *also_save,
         ]
     )
-    schedule_timers(task, spec, now=now)
-    grant_to_performer(task)
+    schedule_timers(task, spec, now=now, fresh=fresh)
+    grant_to_performer(task, fresh=fresh)
     events.task_assigned(
         task, assignee=task.assignee, addressed_to=task.addressed_to, details=decision.describe()
     )
