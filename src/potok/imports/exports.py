@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from potok.access.models import Action
-from potok.access.selectors import require
+from potok.access.selectors import require, visible_records
 from potok.core import clock
 from potok.core.errors import ValidationFailed
 
@@ -140,6 +140,8 @@ def export_rows(
     require(user, entity_type, Action.EXPORT)
     if entity_type not in COLUMNS:
         raise ValidationFailed({"entity_type": _("This list cannot be exported.")})
+    # The page's queryset is the read scope; the file holds only what the export scope covers.
+    queryset = queryset.filter(pk__in=visible_records(user, entity_type, Action.EXPORT).values("pk"))
     stamp = clock.now().strftime("%Y%m%d-%H%M")
     rows = _rows(entity_type, queryset)
     if file_format == "csv":
