@@ -105,6 +105,8 @@ RIGHTS: dict[str, list[tuple[str, str, str]]] = {
         ("deal", Action.EXPORT, Scope.ALL),
         ("lead", Action.READ, Scope.ALL),
         ("product", Action.READ, Scope.ALL),
+        # "view processes": the monitor, instance lists and pages, heatmaps; operations stay with administrators
+        ("process_instance", Action.READ, Scope.ALL),
     ],
     # Sales managers work their own deals and leads and read the department's; the catalogue is for all.
     "sales_manager": [

@@ -39,7 +39,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Leads"), "web:sales_lead_list", "funnel", entity_type="lead"),
     NavItem(_("Products and services"), "web:sales_product_list", "box-seam", entity_type="product"),
     NavItem(_("Sales reports"), "web:sales_reports", "bar-chart-line", entity_type="deal"),
-    NavItem(_("Processes"), "web:process_monitor", "activity", admin_only=True),
+    NavItem(_("Processes"), "web:process_monitor", "activity", entity_type="process_instance"),
     NavItem(_("Designer"), "web:process_designer_home", "bezier2", admin_only=True),
     NavItem(_("Users"), "web:user_list", "people", entity_type="user", group="organisation"),
     NavItem(

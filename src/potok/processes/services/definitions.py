@@ -131,5 +131,46 @@ def process_publish_file(
         return [process_version_publish(actor=actor, version=version) for version in versions]
 
 
+# Besides the entity types of the access registry: every document type, and every type at all.
+MANUAL_START_WILDCARDS = ("document.*", "*")
+
+
+def check_manual_start_entity_types(entity_types: list[str]) -> None:
+    from potok.access import registry
+
+    unknown = []
+    for entity_type in entity_types:
+        if entity_type in MANUAL_START_WILDCARDS:
+            continue
+        try:
+            registry.get(entity_type)
+        except KeyError:
+            unknown.append(entity_type)
+    if unknown:
+        raise ValidationFailed({"manual_start_entity_types": f"Unknown record types: {', '.join(unknown)}."})
+
+
+@transaction.atomic
+def process_manual_start_set(*, actor: Any, key: str, entity_types: list[str]) -> ProcessDefinition:
+    """Choose the record types a process may be started from by hand (an empty list: from none)."""
+    check_manual_start_entity_types(entity_types)
+    definition = ProcessDefinition.objects.select_for_update().filter(key=key).first()
+    if definition is None:
+        raise ValidationFailed({"key": f"No process '{key}'."})
+    before = list(definition.manual_start_entity_types or [])
+    after = sorted(set(entity_types))
+    if before != after:
+        definition.manual_start_entity_types = after
+        definition.save(update_fields=["manual_start_entity_types"])
+        audit_record(
+            actor=actor,
+            entity_type="process_definition",
+            record_id=definition.pk,
+            action="updated",
+            changes={"manual_start_entity_types": (before, after)},
+        )
+    return definition
+
+
 def _user(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) else None

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from potok.web.views.processes import designer, instance, monitor
+from potok.web.views.processes import designer, instance, migration, monitor
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("processes/", monitor.monitor, name="process_monitor"),
@@ -12,6 +12,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="process_instance_diagram",
     ),
     path(
+        "processes/instances/<str:instance_id>/migrate/",
+        migration.instance_migrate,
+        name="process_instance_migrate",
+    ),
+    path(
         "processes/instances/<str:instance_id>/<str:operation>/",
         instance.instance_operate,
         name="process_instance_operate",
@@ -20,6 +25,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "processes/incidents/<str:incident_id>/retry/", instance.incident_retry, name="process_incident_retry"
     ),
     path("processes/definitions/<str:key>/", monitor.definition_detail, name="process_definition"),
+    path(
+        "processes/definitions/<str:key>/migrate/", migration.version_migrate, name="process_version_migrate"
+    ),
+    path(
+        "processes/definitions/<str:key>/manual-start/",
+        monitor.definition_manual_start,
+        name="process_definition_manual_start",
+    ),
     path("processes/definitions/<str:key>/diff/", monitor.version_diff, name="process_diff"),
     path("processes/definitions/<str:key>/v<int:number>/heatmap/", monitor.heatmap, name="process_heatmap"),
     path(

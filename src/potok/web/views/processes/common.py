@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from potok.access.selectors import is_administrator
+from potok.access.selectors import can, is_administrator
 from potok.core.errors import ValidationFailed
 from potok.web.views.errors import domain_errors
 
@@ -27,6 +27,26 @@ def administrators_only(view: Callable[..., HttpResponse]) -> Callable[..., Http
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not is_administrator(request.user):
             raise PermissionDenied("process administration")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def may_view_processes(user: Any) -> bool:
+    """Administrators, and roles with the right to read process instances ("view processes"), see the
+    monitor; operations on instances stay with administrators."""
+    return is_administrator(user) or can(user, "process_instance", "read")
+
+
+def process_viewers_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The monitor's read-only pages: for those who may view processes."""
+
+    @login_required
+    @wraps(view)
+    @domain_errors
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not may_view_processes(request.user):
+            raise PermissionDenied("process monitor")
         return view(request, *args, **kwargs)
 
     return wrapper

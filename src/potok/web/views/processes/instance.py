@@ -26,6 +26,7 @@ from potok.web.views.processes.common import (
     administrators_only,
     error_messages,
     has_diagram,
+    may_view_processes,
     record_url,
     viewer_strings,
 )
@@ -101,6 +102,7 @@ def instance_detail(request: HttpRequest, instance_id: str) -> HttpResponse:
             "incidents": list(instance.incidents.order_by("-created_at")),
             "variables_json": json.dumps(instance.variables, indent=2, ensure_ascii=False, default=str),
             "is_administrator": administrator,
+            "may_view_processes": may_view_processes(request.user),
             "record_url": record_url(instance.entity_type, instance.record_id),
             "live": live,
             "active_nodes": [(node_id, names.get(node_id, node_id)) for node_id in state.active],

@@ -7,19 +7,29 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.http import require_POST
 
 from potok.access import registry
+from potok.access.selectors import is_administrator
 from potok.core.errors import ValidationFailed
 from potok.core.pagination import keyset_page
 from potok.documents.selectors import document_types
 from potok.processes import selectors
 from potok.processes.models import ProcessDefinition, ProcessVersion
-from potok.web.views.processes.common import administrators_only, has_diagram, human_duration, viewer_strings
+from potok.processes.services.definitions import process_manual_start_set
+from potok.web.views.processes.common import (
+    administrators_only,
+    has_diagram,
+    human_duration,
+    process_viewers_only,
+    viewer_strings,
+)
 
 PAGE_SIZE = 50
 INSTANCE_STATES = [
@@ -46,25 +56,66 @@ def version_or_404(definition: ProcessDefinition, number: int) -> ProcessVersion
     return version
 
 
-@administrators_only
+@process_viewers_only
 def monitor(request: HttpRequest) -> HttpResponse:
     definitions = list(selectors.definitions_with_counts())
     return render(
         request,
         "web/processes/monitor.html",
-        {"definitions": definitions, "incidents": selectors.open_incidents()[:20]},
+        {
+            "definitions": definitions,
+            "incidents": selectors.open_incidents()[:20],
+            "is_administrator": is_administrator(request.user),
+        },
     )
 
 
-@administrators_only
+@process_viewers_only
 def definition_detail(request: HttpRequest, key: str) -> HttpResponse:
     definition = definition_or_404(key)
     versions = list(selectors.versions_with_all_counts(definition))
+    chosen = set(definition.manual_start_entity_types or [])
     return render(
         request,
         "web/processes/definition.html",
-        {"definition": definition, "versions": versions},
+        {
+            "definition": definition,
+            "versions": versions,
+            "is_administrator": is_administrator(request.user),
+            "has_published": any(version.status == "published" for version in versions),
+            "live_versions": [version for version in versions if getattr(version, "running", 0)],
+            "manual_start_choices": [
+                (value, label, value in chosen) for value, label in manual_start_choices(chosen)
+            ],
+        },
     )
+
+
+def manual_start_choices(chosen: set[str]) -> list[tuple[str, str]]:
+    """Record types a process may be started from by hand, the wildcards first; a stored type that is no
+    longer known stays listed so that saving the form does not drop it unseen."""
+    choices = [("*", _("Any record")), ("document.*", _("Any document")), *entity_type_choices()]
+    known = {value for value, _label in choices}
+    return choices + [(value, value) for value in sorted(chosen - known)]
+
+
+@require_POST
+@administrators_only
+def definition_manual_start(request: HttpRequest, key: str) -> HttpResponse:
+    definition = definition_or_404(key)
+    try:
+        process_manual_start_set(
+            actor=request.user, key=definition.key, entity_types=request.POST.getlist("entity_types")
+        )
+    except ValidationFailed as failed:
+        messages.error(
+            request,
+            _("Started by hand from: %(error)s")
+            % {"error": " ".join(str(text) for texts in failed.errors.values() for text in texts)},
+        )
+    else:
+        messages.success(request, _("The record types this process may be started from by hand are saved."))
+    return redirect("web:process_definition", key=definition.key)
 
 
 def entity_type_choices() -> list[tuple[str, str]]:
@@ -132,7 +183,7 @@ def _day_start(day: Any, days: int = 0) -> datetime | None:
     return timezone.make_aware(datetime.combine(day + timedelta(days=days), time.min))
 
 
-@administrators_only
+@process_viewers_only
 def instance_list(request: HttpRequest) -> HttpResponse:
     filters = InstanceFilters(request.GET or None)
     criteria = filters.criteria() if filters.is_valid() else {}
@@ -162,11 +213,12 @@ def instance_list(request: HttpRequest) -> HttpResponse:
             "next_url": next_url,
             "first_url": f"?{params.urlencode()}" if request.GET.get("after") else "",
             "page_error": error,
+            "is_administrator": is_administrator(request.user),
         },
     )
 
 
-@administrators_only
+@process_viewers_only
 def heatmap(request: HttpRequest, key: str, number: int) -> HttpResponse:
     definition = definition_or_404(key)
     version = version_or_404(definition, number)
@@ -198,7 +250,7 @@ def heatmap(request: HttpRequest, key: str, number: int) -> HttpResponse:
     )
 
 
-@administrators_only
+@process_viewers_only
 def version_diff(request: HttpRequest, key: str) -> HttpResponse:
     definition = definition_or_404(key)
     versions = list(definition.versions.order_by("-number"))
@@ -240,7 +292,7 @@ def version_diff(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
-@administrators_only
+@process_viewers_only
 def version_download(request: HttpRequest, key: str, number: int) -> HttpResponse:
     version = version_or_404(definition_or_404(key), number)
     response = HttpResponse(version.bpmn_xml, content_type="application/xml; charset=utf-8")

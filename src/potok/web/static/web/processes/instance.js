@@ -1,5 +1,5 @@
 /* The instance page: pick the nodes of an operation on the diagram, check the variables' JSON as it is
- * typed, show the tooltip of the (not yet available) migration. */
+ * typed, show the tooltips of the page. */
 (function () {
   'use strict';
   var canvas = document.getElementById('instance-canvas');
