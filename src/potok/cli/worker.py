@@ -14,7 +14,8 @@ import socket
 import time
 from types import FrameType
 
-from django.db import close_old_connections
+from django.db import Error as DatabaseError
+from django.db import close_old_connections, connections
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -59,7 +60,20 @@ class PotokWorker:
         signal.signal(signal.SIGINT, self.stop)
         signal.signal(signal.SIGTERM, self.stop)
         logger.info("worker %s started", self.worker_id)
+        failures = 0
         while self.running:
-            if not self.run_once() and self.running:
+            try:
+                done = self.run_once()
+                failures = 0
+            except DatabaseError:
+                # The database restarted or cut the connection (the tasks queue's own queries are not
+                # guarded by the periodic work's handler): drop the connection, wait, and carry on. What
+                # was in flight is found again by the sweepers.
+                failures += 1
+                logger.exception("worker %s lost the database; retrying", self.worker_id)
+                connections.close_all()
+                time.sleep(min(self.interval * 2**failures, 5.0))
+                continue
+            if not done and self.running:
                 time.sleep(self.interval)
         logger.info("worker %s stopped", self.worker_id)
