@@ -84,6 +84,7 @@ from potok.api import (  # noqa: E402
     imports,
     notifications,
     organisation,
+    privacy,
     processes,
     sales,
     tasks,
@@ -102,5 +103,6 @@ for module in (
     automation,
     processes,
     tasks,
+    privacy,
 ):
     api.add_router("/", module.router)

@@ -37,4 +37,5 @@ urlpatterns = [
     path("", include("potok.web.routes.processes")),
     path("", include("potok.web.routes.tasks")),
     path("", include("potok.web.routes.automation")),
+    path("", include("potok.web.routes.privacy")),
 ]

@@ -9,4 +9,5 @@ from .logging import *  # noqa: F403
 from .security import *  # noqa: F403
 from .static import *  # noqa: F403
 from .tasks import *  # noqa: F403
+from .retention import *  # noqa: F403
 from .auth import *  # noqa: F403

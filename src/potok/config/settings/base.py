@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "potok.automation",
     "potok.tasks",
     "potok.security",
+    "potok.privacy",
     "potok.web",
     "potok.api",
 ]
