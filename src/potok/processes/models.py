@@ -133,7 +133,10 @@ class Task(models.Model):
     tasks layer; the engine's own columns come first."""
 
     id = models.CharField(primary_key=True, max_length=40)
-    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="tasks")
+    # No index of its own: task_by_instance (instance, state) starts with it.
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="tasks", db_index=False
+    )
     process_id = models.CharField(max_length=100)
     node_id = models.CharField(max_length=200)
     execution_id = models.CharField(max_length=40)
@@ -188,14 +191,10 @@ class Task(models.Model):
             models.Index(
                 fields=["assignee", "due_at"], name="open_task_by_assignee", condition=Q(state="open")
             ),
-            models.Index(
-                fields=["role", "role_object_type", "role_object_id", "due_at"],
-                name="open_task_by_role",
-                condition=Q(state="open", assignee__isnull=True),
-            ),
             models.Index(fields=["due_at"], name="open_task_by_due", condition=Q(state="open")),
             # The inbox's "my queues": each queue read in page order (deadline, then id) from its own
-            # range, so a page over fifty queues is fifty short index scans (potok.tasks.selectors).
+            # range, so a page over fifty queues is fifty short index scans (potok.tasks.selectors). It
+            # also serves every lookup by queue (role, object, deadline), so no narrower index is kept.
             models.Index(
                 fields=["role", "role_object_type", "role_object_id", "due_at", "id"],
                 name="open_task_queue_page",
@@ -278,7 +277,10 @@ class Incident(models.Model):
 class HistoryEntry(models.Model):
     """One node instance, appended when it ends."""
 
-    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="history")
+    # No index of its own: history_by_instance (instance, ended_at) starts with it.
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="history", db_index=False
+    )
     node_id = models.CharField(max_length=200)
     node_kind = models.CharField(max_length=40)
     execution_id = models.CharField(max_length=40)
