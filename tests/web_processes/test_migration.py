@@ -61,11 +61,6 @@ def test_an_instance_is_migrated_after_its_dry_run_with_a_node_mapped(client_as,
     assert len(operations) == 1 and "approval:2" in operations[0]["outcome"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the relational store's task and incident UPDATE does not write node_id, so a migrated task "
-    "stays at the old node's id in the database (processes/store.py, owned by another colleague)",
-)
 def test_the_task_of_a_migrated_instance_is_at_the_mapped_step_and_can_be_completed(  # type: ignore[no-untyped-def]
     client_as, started
 ) -> None:

@@ -513,11 +513,12 @@ class DjangoStore:
             ],
         )
         sql.execute_many(
-            "UPDATE processes_task SET state = ?, name = ?, completed_at = ?, completed_by = ?, data = ?j, "
-            "business_key = ? WHERE id = ?",
+            "UPDATE processes_task SET state = ?, node_id = ?, name = ?, completed_at = ?, completed_by = ?, "
+            "data = ?j, business_key = ? WHERE id = ?",
             [
                 (
                     row.state.value,
+                    row.node_id,
                     row.name,
                     sql.time(row.completed_at),
                     row.completed_by,
@@ -620,9 +621,10 @@ class DjangoStore:
             ],
         )
         sql.execute_many(
-            "UPDATE processes_incident SET state = ?, message = ?, resolved_at = ?, job_id = ? WHERE id = ?",
+            "UPDATE processes_incident SET state = ?, node_id = ?, message = ?, resolved_at = ?, job_id = ? "
+            "WHERE id = ?",
             [
-                (row.state.value, row.message, sql.time(row.resolved_at), row.job_id, row.id)
+                (row.state.value, row.node_id, row.message, sql.time(row.resolved_at), row.job_id, row.id)
                 for row in rows.updated.values()
             ],
         )
