@@ -265,3 +265,212 @@ def test_postgresql_is_dumped_with_pg_dump(tmp_path: Path) -> None:
     with tarfile.open(tmp_path / "pg.tar.gz") as archive:
         dump = archive.extractfile("potok.dump")
         assert dump is not None and dump.read(5) == b"PGDMP"
+
+
+def _committed(lines: list[str]) -> int:
+    numbers = [int(line) for line in lines if line.strip().isdigit()]
+    return numbers[-1] if numbers else 0
+
+
+def test_a_backup_of_potok_itself_taken_while_processes_start_restores_whole(tmp_path: Path) -> None:
+    # given Potok's own database, and a process that creates a document and starts a process for it, one
+    # transaction after another
+    live, fresh = tmp_path / "live", tmp_path / "fresh"
+    assert _potok(live, "migrate").returncode == 0
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("POTOK_", "DATABASE_URL", "DJANGO_SETTINGS"))
+    }
+    environ.update({"POTOK_DATA_DIR": str(live), "POTOK_DEBUG": "1"})
+    stop = tmp_path / "stop"
+    writer = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("backup_load_writer.py")), str(stop)],
+        env=environ,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    assert writer.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(iter(writer.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    try:
+        while _committed(lines) < 20:
+            assert writer.poll() is None, "the writer stopped"
+            time.sleep(0.05)
+        before = _committed(lines)
+        # when `potok backup` runs while the writer goes on
+        made = _potok(live, "backup", "--output", str(tmp_path / "live.tar.gz"))
+        after = _committed(lines)
+    finally:
+        stop.touch()
+        writer.wait(timeout=60)
+        reader.join(timeout=10)
+    assert made.returncode == 0, made.stderr
+    assert after > before, "the writer kept committing while the backup ran"
+
+    # then it restores into a fresh data folder, and the copy is whole
+    restored = _potok(fresh, "restore", str(tmp_path / "live.tar.gz"))
+    assert restored.returncode == 0, restored.stderr
+    connection = sqlite3.connect(fresh / "potok.sqlite3")
+    assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+
+    def count(sql: str) -> int:
+        return int(connection.execute(sql).fetchone()[0])
+
+    documents = count("SELECT count(*) FROM documents_document")
+    instances = count("SELECT count(*) FROM processes_processinstance WHERE entity_type = 'document.act'")
+    # every transaction committed before the backup started is there, none after it ended, none torn
+    assert before <= documents <= after
+    assert instances == documents
+    assert (
+        count(
+            "SELECT count(*) FROM documents_document d WHERE NOT EXISTS (SELECT 1 FROM processes_processinstance i "
+            "WHERE i.entity_type = 'document.act' AND i.record_id = d.id)"
+        )
+        == 0
+    )
+    # every instance has its token at the task, its open task and the history of its start
+    for table, condition in (
+        ("processes_execution", "x.node_id = 'check'"),
+        ("processes_task", "x.node_id = 'check' AND x.state = 'open'"),
+        ("processes_historyentry", "x.node_id = 'start'"),
+    ):
+        assert (
+            count(
+                f"SELECT count(*) FROM processes_processinstance i WHERE NOT EXISTS "  # noqa: S608 - fixed names
+                f"(SELECT 1 FROM {table} x WHERE x.instance_id = i.id AND {condition})"
+            )
+            == 0
+        ), table
+    # each document's creation left its audit row and its domain event
+    assert count("SELECT count(*) FROM audit_auditevent WHERE entity_type = 'document.act'") >= documents
+    assert count("SELECT count(*) FROM core_domainevent WHERE entity_type = 'document.act'") == documents
+    connection.close()
+    check = _potok(fresh, "check")
+    assert check.returncode == 0 and "migrations: up to date" in check.stdout
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_postgresql_backup_taken_while_processes_start_restores_whole_into_a_new_database(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    import psycopg
+    from django.db import connection, transaction
+
+    from potok.cli.backup import backup_postgres
+    from potok.documents.services import document_create
+    from potok.documents.services.types import document_type_create
+    from potok.processes.services.definitions import process_publish_file
+    from potok.processes.services.instances import process_start
+    from tests.platform.backup_load_writer import PROCESS
+
+    if connection.vendor != "postgresql" or shutil.which("pg_restore") is None:
+        pytest.skip("needs PostgreSQL and pg_dump / pg_restore")
+    # given Potok on PostgreSQL and a thread creating a document and starting its process per transaction
+    act = document_type_create(actor=None, code="act", name_ru="Акт", name_en="Act")
+    process_publish_file(actor=None, data=PROCESS, source_name="review.bpmn")
+    stop = threading.Event()
+    committed = [0]
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        from django.db import connection as own_connection
+
+        try:
+            while not stop.is_set():
+                with transaction.atomic():
+                    document = document_create(actor=None, document_type=act, values={})
+                    process_start(
+                        actor=None,
+                        process_key="review",
+                        entity_type=document.entity_type,
+                        record_id=document.pk,
+                    )
+                committed[0] += 1
+        except BaseException as error:  # reported by the test
+            errors.append(error)
+        finally:
+            own_connection.close()
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        while committed[0] < 20 and not errors:
+            time.sleep(0.05)
+        before = committed[0]
+        # when pg_dump runs while the writer goes on
+        manifest = backup_postgres(
+            config=connection.settings_dict, media_root=None, output=tmp_path / "pg.tar.gz"
+        )
+        after = committed[0]
+    finally:
+        stop.set()
+        writer.join(timeout=60)
+    assert not errors, errors
+    assert manifest.database == "postgresql" and after > before
+
+    # then pg_restore puts it into a new database, consistent
+    with tarfile.open(tmp_path / "pg.tar.gz") as archive:
+        archive.extract("potok.dump", tmp_path, filter="data")
+    settings = connection.settings_dict
+    target = f"{settings['NAME']}_restored"
+    server = {
+        "host": settings["HOST"] or "127.0.0.1",
+        "port": settings["PORT"] or 5432,
+        "user": settings["USER"],
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{target}"')
+        admin.execute(f'CREATE DATABASE "{target}"')
+    try:
+        restored = subprocess.run(
+            [
+                "pg_restore",
+                "--no-owner",
+                "--exit-on-error",
+                "--host",
+                str(server["host"]),
+                "--port",
+                str(server["port"]),
+                "--username",
+                str(server["user"]),
+                "--dbname",
+                target,
+                str(tmp_path / "potok.dump"),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert restored.returncode == 0, restored.stderr
+        with psycopg.connect(dbname=target, **server) as copy:
+
+            def count(sql: str) -> int:
+                row = copy.execute(sql).fetchone()
+                assert row is not None
+                return int(row[0])
+
+            documents = count("SELECT count(*) FROM documents_document")
+            assert before <= documents <= after
+            assert count(
+                "SELECT count(*) FROM processes_processinstance WHERE entity_type = 'document.act'"
+            ) == (documents)
+            for table, condition in (
+                ("processes_execution", "x.node_id = 'check'"),
+                ("processes_task", "x.node_id = 'check' AND x.state = 'open'"),
+                ("processes_historyentry", "x.node_id = 'start'"),
+            ):
+                missing = count(
+                    "SELECT count(*) FROM processes_processinstance i WHERE NOT EXISTS "  # noqa: S608 - fixed names
+                    f"(SELECT 1 FROM {table} x WHERE x.instance_id = i.id AND {condition})"
+                )
+                assert missing == 0, table
+            assert (
+                count("SELECT count(*) FROM core_domainevent WHERE entity_type = 'document.act'") == documents
+            )
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{target}"')
