@@ -10,43 +10,51 @@ from potok.audit.models import AuditEvent, Origin
 from potok.audit.services import audit_value
 from potok.clients.models import Contact, Counterparty, Interaction
 from potok.core import clock, context
-from potok.core.events import emit_domain_event
+from potok.core.bulk import insert_rows
+from potok.core.events import NewEvent, emit_domain_events
 from potok.core.recording import creation_changes, diff, record_change
 
 
 def record_creations(*, actor: Any, entity_type: str, records: list[tuple[int, Mapping[str, Any]]]) -> None:
     """`record_change` for many new records at once (the importer's bulk path): the same audit rows as
-    `audit_record` writes, inserted together, and one domain event per record through
-    `emit_domain_event` — the outbox contract stays exactly that of a single save."""
+    `audit_record` writes and the same domain event per record as `emit_domain_event` writes, each kind
+    inserted with multi-row INSERTs (`insert_rows`, `emit_domain_events`) — the outbox contract stays exactly that of a single save:
+    one event per record, delivered once after the commit, none if the transaction rolls back."""
     acting = context.current()
     actor = actor if actor is not None else acting.actor
     origin = acting.origin if acting.origin in Origin.values else Origin.SYSTEM
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
     now = clock.now()
     rows = []
+    events = []
     for record_id, snapshot in records:
         changes = creation_changes(snapshot)
         rows.append(
-            AuditEvent(
-                occurred_at=now,
-                actor=actor if getattr(actor, "pk", None) else None,
-                origin=origin,
-                entity_type=entity_type,
-                record_id=str(record_id),
-                action="created",
-                changes={
+            {
+                "occurred_at": now,
+                "actor_id": actor_id,
+                "origin": origin,
+                "entity_type": entity_type,
+                "record_id": str(record_id),
+                "action": "created",
+                "changes": {
                     field: [audit_value(old), audit_value(new)] for field, (old, new) in changes.items()
                 },
+                "message": "",
+            }
+        )
+        events.append(
+            NewEvent(
+                entity_type=entity_type,
+                record_id=record_id,
+                kind="created",
+                changes=changes,
+                snapshot=snapshot,
+                actor=actor,
             )
         )
-        emit_domain_event(
-            entity_type=entity_type,
-            record_id=record_id,
-            kind="created",
-            changes=changes,
-            snapshot=snapshot,
-            actor=actor,
-        )
-    AuditEvent.objects.bulk_create(rows, batch_size=500)
+    insert_rows(AuditEvent, rows)
+    emit_domain_events(events)
 
 
 def counterparty_snapshot(counterparty: Counterparty) -> dict[str, Any]:
