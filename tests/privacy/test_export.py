@@ -12,6 +12,7 @@ from django.utils import translation
 from potok.audit.models import AuditEvent
 from potok.core.errors import PermissionDenied
 from potok.privacy.export import EXPORT_ACTION, person_export
+from tests.platform.test_page_walk import english_msgids, untranslated
 from tests.privacy.helpers import EMAIL, FULL_NAME, OLD_PHONE, PHONE, make_person, user
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +56,7 @@ def test_the_contact_page_offers_export_and_erasure_to_the_officer_only(
 
         page = admin.get(page_url)
         assert page.status_code == 200 and "процесс" in page.content.decode()
+        assert untranslated(page.content.decode(), english_msgids()) == set()
 
         download = admin.post(page_url + "export/", {"reason": "Запрос 4"})
         assert download.status_code == 200 and "attachment" in download["Content-Disposition"]

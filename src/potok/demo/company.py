@@ -97,6 +97,12 @@ ROLES = [
 
 # role → (entity type, action, scope); later domains extend this table.
 RIGHTS: dict[str, list[tuple[str, str, str]]] = {
+    # Administrators may do everything anyway; the rows make the personal data right visible on the role's
+    # rights page, where it is handed to a personal data officer.
+    "administrator": [
+        ("personal_data", Action.EXPORT, Scope.ALL),
+        ("personal_data", Action.DELETE, Scope.ALL),
+    ],
     "employee": [("user", Action.READ, Scope.ALL), ("department", Action.READ, Scope.ALL)],
     "director": [
         ("user", Action.READ, Scope.ALL),
