@@ -292,3 +292,91 @@ def test_a_camunda_modeler_file_comes_back_out_with_its_diagram_and_potok_elemen
     assert tree.find(".//potok:action", potok).get("name") == "mail.send"
     assert len(tree.findall(".//potok:deadline", potok)) == 1
     assert page.js_errors == []
+
+
+GATEWAY = f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions {NAMESPACES} id="defs_gw" targetNamespace="urn:test">
+  <bpmn:process id="amounts" name="Amounts" isExecutable="true">
+    <bpmn:extensionElements><potok:variable name="amount"/></bpmn:extensionElements>
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="choose"/>
+    <bpmn:exclusiveGateway id="choose" default="f_small"/>
+    <bpmn:sequenceFlow id="f_big" sourceRef="choose" targetRef="big"/>
+    <bpmn:sequenceFlow id="f_small" sourceRef="choose" targetRef="small"/>
+    <bpmn:userTask id="big" name="Big">
+      <bpmn:extensionElements><potok:performer kind="user" user="admin"/></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:userTask id="small" name="Small">
+      <bpmn:extensionElements><potok:performer kind="user" user="admin"/></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="big" targetRef="end"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="small" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="d_gw">
+    <bpmndi:BPMNPlane id="p_gw" bpmnElement="amounts">
+      <bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="152" y="162" width="36" height="36"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="choose_di" bpmnElement="choose" isMarkerVisible="true"><dc:Bounds x="245" y="155" width="50" height="50"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="big_di" bpmnElement="big"><dc:Bounds x="350" y="60" width="100" height="80"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="small_di" bpmnElement="small"><dc:Bounds x="350" y="220" width="100" height="80"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="end_di" bpmnElement="end"><dc:Bounds x="512" y="162" width="36" height="36"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="188" y="180"/><di:waypoint x="245" y="180"/></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f_big_di" bpmnElement="f_big"><di:waypoint x="270" y="155"/><di:waypoint x="270" y="100"/><di:waypoint x="350" y="100"/></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f_small_di" bpmnElement="f_small"><di:waypoint x="270" y="205"/><di:waypoint x="270" y="260"/><di:waypoint x="350" y="260"/></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="450" y="100"/><di:waypoint x="530" y="100"/><di:waypoint x="530" y="162"/></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f3_di" bpmnElement="f3"><di:waypoint x="450" y="260"/><di:waypoint x="530" y="260"/><di:waypoint x="530" y="198"/></bpmndi:BPMNEdge>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+
+def test_a_flow_condition_is_built_with_the_rule_editor_builder_published_and_run_both_ways(
+    page_for, screenshot
+) -> None:
+    from potok.processes.services.definitions import process_draft_save
+    from potok.processes.services.instances import process_start
+
+    # given a drawn process: a gateway whose default flow goes to «Small», the other to «Big»
+    process_draft_save(actor=None, data=GATEWAY.encode(), source_name="amounts.bpmn")
+    page = open_designer(page_for("admin", language="en"), "/process-designer/edit/amounts/")
+
+    # when the administrator selects the flow to «Big» and builds «amount greater than 10000»
+    page.locator("[data-testid=element-picker]").select_option("f_big")
+    builder = page.locator("[data-testid=flow-condition-builder]")
+    builder.locator("button", has_text="Condition").first.click()
+    leaf = builder.locator(".potok-condition-leaf")
+    assert leaf.locator("select").first.input_value() == "amount"
+    leaf.locator("select").nth(1).select_option("gt")
+    leaf.locator("input").fill("10000")
+    # then the builder's tree is compiled to the engine's expression and written to the flow
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=condition]').value === 'amount > 10000'"
+    )
+    screenshot(page, "process-designer-flow-condition")
+
+    # and reopening the flow shows the tree again
+    page.locator("[data-testid=element-picker]").select_option("f_small")
+    page.locator("[data-testid=element-picker]").select_option("f_big")
+    leaf = page.locator("[data-testid=flow-condition-builder] .potok-condition-leaf")
+    assert leaf.locator("select").nth(1).input_value() == "gt"
+    assert leaf.locator("input").input_value() == "10000"
+
+    # when he publishes, the process runs each branch by the amount
+    page.click('[data-designer="publish"]')
+    page.click("[data-testid=confirm-ok]")
+    page.locator("[data-testid=designer-status] .text-success").wait_for()
+    version = ProcessVersion.objects.get(definition__key="amounts", status="published")
+    xml = etree.fromstring(version.bpmn_xml.encode())
+    spaces = {
+        "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+        "potok": "https://potok.dev/schema/bpmn/1.0",
+    }
+    flow = xml.find(".//bpmn:sequenceFlow[@id='f_big']", spaces)
+    assert flow.find("bpmn:conditionExpression", spaces).text == "amount > 10000"
+    assert flow.find(".//potok:conditionTree", spaces) is not None
+    big = process_start(actor=None, process_key="amounts", variables={"amount": 20000})
+    small = process_start(actor=None, process_key="amounts", variables={"amount": 500})
+    assert list(Task.objects.filter(instance=big).values_list("node_id", flat=True)) == ["big"]
+    assert list(Task.objects.filter(instance=small).values_list("node_id", flat=True)) == ["small"]
+    assert page.js_errors == []

@@ -168,3 +168,62 @@ def test_a_record_page_shows_its_process_and_where_it_is_on_the_diagram(
     row.scroll_into_view_if_needed()
     screenshot(page, "process-on-record")
     assert page.js_errors == []
+
+
+def test_an_instance_is_migrated_to_a_new_version_after_its_dry_run(
+    page_for, demo_company, screenshot
+) -> None:
+    # given an instance waiting at «review» and a new version where that step has the id «check»
+    process_publish_file(actor=None, data=review_process("approval"), source_name="approval.bpmn")
+    instance = process_start(actor=None, process_key="approval", business_key="M-1")
+    renamed = review_process("approval", task_name="Check").replace(b'"review"', b'"check"')
+    process_publish_file(actor=None, data=renamed, source_name="approval.bpmn")
+    page = open_instance(page_for("admin", language="ru"), instance.pk)
+
+    # when the administrator opens the migration and asks for the dry run to v2
+    page.click("[data-testid=op-migrate]")
+    page.select_option("#migrate-version", "2")
+    page.click("[data-testid=migrate-preview]")
+    # then the conflict is named and nothing can be applied yet
+    assert "review" in page.inner_text("[data-testid=migrate-conflicts]")
+    assert page.locator("[data-testid=migrate-apply]").is_disabled()
+
+    # when he maps «review» to «check» and checks again, the task and its token move there
+    page.select_option("#map-review", "check")
+    page.click("[data-testid=migrate-recheck]")
+    assert page.locator("[data-testid=migrate-conflicts]").count() == 0
+    assert "check" in page.inner_text("[data-testid=migrate-moves]")
+    screenshot(page, "process-migrate")
+    page.click("[data-testid=migrate-apply]")
+    page.click("[data-testid=confirm-ok]")
+
+    # then the instance page shows v2, waiting at «check», with the migration in its history
+    page.wait_for_selector("#instance-canvas.potok-diagram-ready")
+    assert "v2" in page.inner_text("h1")
+    assert "potok-active" in (node(page, "check").get_attribute("class") or "")
+    assert "approval:2" in page.inner_text("[data-testid=history]")
+    assert ProcessInstance.objects.get(pk=instance.pk).version.number == 2
+    assert page.js_errors == []
+
+
+def test_the_running_instances_of_a_version_are_migrated_from_the_definition_page(
+    page_for, demo_company, screenshot
+) -> None:
+    process_publish_file(actor=None, data=review_process("approval"), source_name="approval.bpmn")
+    instances = [process_start(actor=None, process_key="approval") for _ in range(2)]
+    process_publish_file(
+        actor=None, data=review_process("approval", task_name="Review v2"), source_name="approval.bpmn"
+    )
+    page = page_for("admin", language="en")
+    page.goto(page.base_url + "/processes/definitions/approval/")
+    page.select_option("#migrate-from", "1")
+    page.select_option("#migrate-version", "2")
+    page.click("[data-testid=migrate-version]")
+    assert "Instances: 2; can be migrated: 2." in page.inner_text("[data-testid=migrate-summary]")
+    screenshot(page, "process-migrate-version")
+    page.click("[data-testid=migrate-apply]")
+    page.click("[data-testid=confirm-ok]")
+    page.locator(".alert-success").wait_for()
+    assert page.url.endswith("/processes/definitions/approval/")
+    assert all(ProcessInstance.objects.get(pk=i.pk).version.number == 2 for i in instances)
+    assert page.js_errors == []

@@ -106,3 +106,43 @@ def test_the_panel_is_given_the_vocabulary_choices_and_registered_actions(client
     action = next(item for item in config["actions"] if item["name"] == "tests.mail.send")
     assert action["parameters"] == [{"name": "to", "help": "whom"}, {"name": "subject", "help": ""}]
     assert 'id="process_' in config["xml"] and 'isExecutable="true"' in config["xml"]
+
+
+def test_a_condition_tree_from_the_builder_compiles_to_the_engine_expression(client_as, published) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from potok.engine.expressions import compile_expression
+
+    admin = client_as("admin")
+    tree = {
+        "any": [
+            {"field": "amount", "op": "gt", "value": 10000},
+            {"not": {"field": "vip", "op": "eq", "value": True}},
+        ]
+    }
+    body = admin.post("/process-designer/condition/", {"tree": json.dumps(tree)}).json()
+    assert body["ok"] is True
+    # the text parses back to an expression that decides as the tree does
+    expression = compile_expression(body["expression"])
+    assert expression.evaluate({"amount": 20000, "vip": True}) is True
+    assert expression.evaluate({"amount": 5, "vip": True}) is False
+    assert admin.post("/process-designer/condition/", {"tree": "{}"}).json() == {"ok": True, "expression": ""}
+
+    # a broken tree is refused with a message naming the clause; non-JSON too
+    broken = admin.post(
+        "/process-designer/condition/", {"tree": json.dumps({"all": [{"field": "amount", "op": "??"}]})}
+    )
+    assert broken.status_code == 400 and "all[0]" in broken.json()["message"]
+    assert admin.post("/process-designer/condition/", {"tree": "{"}).status_code == 400
+    assert (
+        client_as("reception").post("/process-designer/condition/", {"tree": json.dumps(tree)}).status_code
+        == 403
+    )
+
+    # the designer offers the fields of the record a process is started from by hand
+    published("approval")
+    ProcessDefinition.objects.filter(key="approval").update(manual_start_entity_types=["document.complaint"])
+    config = admin.get("/process-designer/edit/approval/").context["config"]
+    [record] = config["condition"]["record_fields"]
+    assert record["code"] == "record" and record["fields"]
+    assert config["condition"]["labels"]["add_condition"]

@@ -45,5 +45,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("process-designer/save/", designer.designer_save, name="process_designer_save"),
     path("process-designer/validate/", designer.designer_validate, name="process_designer_validate"),
     path("process-designer/check/", designer.designer_check, name="process_designer_check"),
+    path("process-designer/condition/", designer.designer_condition, name="process_designer_condition"),
     path("process-designer/edit/<str:key>/", designer.designer, name="process_designer"),
 ]

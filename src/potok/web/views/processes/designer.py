@@ -8,6 +8,7 @@ what was drawn, and an exported file carries every <potok:…> element."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -27,11 +28,13 @@ from potok.documents.selectors import document_types
 from potok.engine.bpmn.compiling import Compiler
 from potok.engine.calendar import CalendarError, parse_working_duration
 from potok.engine.expressions import ExpressionError, compile_expression
+from potok.engine.expressions.conditions import compile_condition_tree
 from potok.engine.model.kinds import TimerKind
 from potok.engine.model.process import Definitions
 from potok.processes import selectors
 from potok.processes.models import ProcessDefinition
 from potok.processes.services import definitions as services
+from potok.web.views.automation.rules import builder_labels
 from potok.web.views.processes.common import administrators_only, error_messages
 from potok.web.views.processes.monitor import definition_or_404, entity_type_choices, version_or_404
 from potok.web.views.processes.vocabulary import user_task_sections
@@ -60,7 +63,9 @@ id="definitions_{key}" targetNamespace="https://potok.dev/processes">
 
 def new_diagram() -> str:
     key = f"process_{secrets.token_hex(4)}"
-    return NEW_DIAGRAM.format(key=key, name=quoteattr(_("New process")), start=quoteattr(_("Start")))
+    return NEW_DIAGRAM.format(
+        key=key, name=quoteattr(_("New process")), start=quoteattr(pgettext("start event", "Start"))
+    )
 
 
 @administrators_only
@@ -102,12 +107,88 @@ def designer(request: HttpRequest, key: str = "") -> HttpResponse:
         # Saving a diagram whose process id is one of these adds a version to that process.
         "keys": list(ProcessDefinition.objects.values_list("key", flat=True)),
         "strings": designer_strings(),
+        "condition": condition_builder_config(definition),
     }
     return render(
         request,
         "web/processes/designer.html",
         {"definition": definition, "version": version, "versions": versions, "config": config},
     )
+
+
+# Operators offered on a process variable, whose type the diagram does not declare.
+VARIABLE_OPERATORS = [
+    "eq",
+    "ne",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "in",
+    "not_in",
+    "contains",
+    "is_empty",
+    "is_not_empty",
+]
+
+
+def condition_builder_config(definition: ProcessDefinition | None) -> dict[str, Any]:
+    """What the condition builder on a sequence flow needs: its words (the start rule editor's), the
+    fields of the record the process is started from by hand (`record.<field>`; the declared variables
+    are read from the diagram in the browser) and where to compile a tree to an expression."""
+    from potok.automation.schema import schema_for
+
+    record_fields: list[dict[str, Any]] = []
+    for entity_type in (definition.manual_start_entity_types if definition else None) or []:
+        if "*" in entity_type:
+            continue
+        try:
+            described = schema_for(entity_type).describe()
+        except KeyError:
+            continue
+        record_fields.append(
+            {
+                "code": "record",
+                "label": _("Start record (%(type)s)") % {"type": described["label"]},
+                "type": "reference",
+                "target": entity_type,
+                "choices": [],
+                "operators": ["is_empty", "is_not_empty"],
+                "fields": described["fields"],
+            }
+        )
+        break
+    labels = builder_labels()
+    labels["always"] = _("No condition: build one, or write an expression below.")
+    labels["choose_type"] = _(
+        "No fields to choose: the diagram declares no process variable (potok:variable) and the process is "
+        "started by hand from no record type. Write an expression below."
+    )
+    labels["variable"] = _("process variable")
+    return {
+        "labels": labels,
+        "record_fields": record_fields,
+        "variable_operators": VARIABLE_OPERATORS,
+        "compile_url": reverse("web:process_designer_condition"),
+    }
+
+
+@require_POST
+@administrators_only
+def designer_condition(request: HttpRequest) -> JsonResponse:
+    """Compile a condition tree from the builder to the expression the engine runs (the same AST)."""
+    try:
+        tree = json.loads(request.POST.get("tree", "") or "{}")
+    except ValueError:
+        return JsonResponse({"ok": False, "message": _("The condition is not valid JSON.")}, status=400)
+    if not isinstance(tree, dict) or not tree:
+        return JsonResponse({"ok": True, "expression": ""})
+    try:
+        expression = compile_condition_tree(tree)
+    except ExpressionError as error:
+        # str() names the clause: "all[0]: unknown operator '??'"
+        return JsonResponse({"ok": False, "message": str(error)}, status=400)
+    return JsonResponse({"ok": True, "expression": expression.source})
 
 
 def panel_choices() -> dict[str, list[tuple[str, str]]]:

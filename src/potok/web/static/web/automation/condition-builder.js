@@ -1,5 +1,6 @@
-/* The start rule editor: a condition builder that edits the condition tree (JSON) and writes it to the
- * form's hidden input, and the event settings shown for the chosen event.
+/* The condition builder (window.PotokConditionBuilder.mount), used by the start rule editor — which keeps
+ * the tree in its form's hidden input and shows the event settings of the chosen event — and by the
+ * process designer for conditions on sequence flows.
  *
  * The tree is Potok's condition tree: groups {"all": [...]}, {"any": [...]}, {"not": {...}}; leaves
  * {"field": "client.segment", "op": "eq", "value": "VIP"} and {"expr": "len(description) > 100"}.
@@ -9,14 +10,15 @@
 (function () {
   "use strict";
 
-  var form = document.getElementById("rule-form");
-  var root = document.getElementById("condition-builder");
-  if (!form || !root) { return; }
-  var input = document.getElementById(root.dataset.input);
-  var labels = JSON.parse(document.getElementById("condition-labels").textContent);
-  var schema = JSON.parse(document.getElementById("condition-schema").textContent);
-  var tree;
-  try { tree = JSON.parse(input.value || "{}"); } catch (error) { tree = {}; }
+  /* Mount a builder in `root`: options.labels (translated words), options.schema ({fields: [...]}),
+   * options.tree (the condition tree to show) and options.onChange(value) called with the tree after
+   * every edit ({} when there is no condition). Returns {setSchema(schema)}. The start rule editor and
+   * the process designer's side panel (conditions on sequence flows) both use it. */
+  function mount(root, options) {
+  var labels = options.labels;
+  var schema = options.schema || { fields: [] };
+  var tree = options.tree;
+  var current = "{}";
   if (!tree || (!tree.all && !tree.any)) { tree = isEmpty(tree) ? { all: [] } : { all: [tree] }; }
 
   var NO_VALUE = ["is_empty", "is_not_empty", "changed"];
@@ -56,7 +58,8 @@
     var value = tree;
     if (tree.all && tree.all.length === 0) { value = {}; }
     else if (tree.all && tree.all.length === 1 && !tree.id) { value = tree.all[0]; }
-    input.value = JSON.stringify(value);
+    current = JSON.stringify(value);
+    options.onChange(value);
   }
 
   function button(text, icon, handler, style) {
@@ -73,6 +76,13 @@
       return raw === "" || isNaN(number) ? raw : number;
     }
     if (type === "boolean") { return raw === "true"; }
+    if (type === "any") {
+      // A process variable has no declared type: a number or yes/no when it reads as one, else text.
+      var trimmed = String(raw).trim();
+      if (trimmed === "true" || trimmed === "false") { return trimmed === "true"; }
+      var parsed = Number(trimmed.replace(",", "."));
+      return trimmed === "" || isNaN(parsed) ? raw : parsed;
+    }
     if (type === "date" && raw) { return { expr: "date('" + raw + "')" }; }
     if (type === "datetime" && raw) { return { expr: "datetime('" + raw + "')" }; }
     return raw;
@@ -253,18 +263,39 @@
     }
     root.appendChild(groupEditor(tree, function (next) { tree = next; }, null));
     var details = el("details", { class: "mt-2" }, [el("summary", { class: "small", text: labels.json }),
-      el("pre", { class: "small mb-0", text: JSON.stringify(JSON.parse(input.value || "{}"), null, 2) })]);
+      el("pre", { class: "small mb-0" })]);
     save();
-    details.querySelector("pre").textContent = JSON.stringify(JSON.parse(input.value || "{}"), null, 2);
+    details.querySelector("pre").textContent = JSON.stringify(JSON.parse(current), null, 2);
     root.appendChild(details);
   }
+
+  draw();
+  root.addEventListener("input", function () { save(); });
+  return { setSchema: function (next) { schema = next; draw(); } };
+  }
+
+  window.PotokConditionBuilder = { mount: mount };
+
+  // The start rule editor: the tree lives in the form's hidden input; the schema follows the record type.
+  var form = document.getElementById("rule-form");
+  var root = document.getElementById("condition-builder");
+  if (!form || !root) { return; }
+  var input = document.getElementById(root.dataset.input);
+  var initial;
+  try { initial = JSON.parse(input.value || "{}"); } catch (error) { initial = {}; }
+  var builder = mount(root, {
+    labels: JSON.parse(document.getElementById("condition-labels").textContent),
+    schema: JSON.parse(document.getElementById("condition-schema").textContent),
+    tree: initial,
+    onChange: function (value) { input.value = JSON.stringify(value); }
+  });
 
   var entitySelect = form.querySelector("[name=entity_type]");
   if (entitySelect) {
     entitySelect.addEventListener("change", function () {
       fetch(form.dataset.schemaUrl + "?entity_type=" + encodeURIComponent(entitySelect.value), { credentials: "same-origin" })
         .then(function (response) { return response.json(); })
-        .then(function (found) { schema = found; draw(); });
+        .then(function (found) { builder.setSchema(found); });
     });
   }
 
@@ -275,6 +306,4 @@
     });
   }
   if (eventSelect) { eventSelect.addEventListener("change", showOptions); showOptions(); }
-  form.addEventListener("input", function () { save(); });
-  draw();
 })();

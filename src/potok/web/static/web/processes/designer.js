@@ -366,10 +366,17 @@
         });
       });
     }, 300);
-    var checked = P.checkedInput({id: id, kind: 'expression', value: current, placeholder: 'amount > 10000', strings: S, check: check, onInput: writeCondition});
+    var checked = P.checkedInput({id: id, kind: 'expression', value: current, placeholder: 'amount > 10000', strings: S, check: check, onInput: function () {
+      // A typed expression is the condition now: the builder's tree no longer describes it.
+      if (potokDicts(businessObject, 'conditionTree').length) { writePotok(element, 'conditionTree', []); }
+      writeCondition();
+    }});
     var input = checked.input;
     input.setAttribute('data-testid', 'condition');
     input.addEventListener('change', function () { writeCondition.flush(); });
+    if (isAny(source, GATEWAYS_WITH_CONDITIONS) && window.PotokConditionBuilder && config.condition) {
+      container.appendChild(conditionBuilder(element, input, checked.output));
+    }
     container.appendChild(P.node('label', {className: 'form-label', for: id, text: S.condition}));
     container.appendChild(input);
     container.appendChild(checked.output);
@@ -380,6 +387,62 @@
         renderPanel();
       }, 'default-flow'));
     }
+  }
+
+  /* The start rule editor's condition builder for a flow out of a gateway. Its fields are the process
+   * variables the diagram declares and the fields of the record the process is started from; each edit is
+   * compiled by the server to the expression the engine runs (the same AST), written to the flow's
+   * conditionExpression, and the tree is kept in <potok:conditionTree> so that it shows again. */
+  function conditionBuilder(element, input, output) {
+    var C = config.condition;
+    var businessObject = element.businessObject;
+    var stored = potokDicts(businessObject, 'conditionTree')[0];
+    var tree = {};
+    if (stored && stored.text) { try { tree = JSON.parse(stored.text); } catch (error) { tree = {}; } }
+    var process = canvas.getRootElement().businessObject;
+    var variables = process && process.$type === 'bpmn:Process' ? potokDicts(process, 'variable') : [];
+    var fields = variables.filter(function (item) { return item.name; }).map(function (item) {
+      return {code: item.name, label: item.name + ' (' + C.labels.variable + ')', type: 'any', target: '', choices: [], operators: C.variable_operators};
+    }).concat(C.record_fields);
+    var box = P.node('div', {className: 'mb-2 potok-flow-builder', 'data-testid': 'flow-condition-builder'});
+    var status = P.node('div', {className: 'small mt-1', 'aria-live': 'polite', 'data-testid': 'flow-condition-status'});
+    var lastSent = stored && stored.text ? stored.text : '{}';
+    var compile = P.debounce(function (value) {
+      var text = JSON.stringify(value);
+      if (text === lastSent) { return; }
+      lastSent = text;
+      post(C.compile_url, {tree: text}).then(function (response) {
+        if (!response.body.ok) {
+          status.className = 'small mt-1 text-danger';
+          status.textContent = response.body.message;
+          return;
+        }
+        status.className = 'small mt-1 text-secondary';
+        status.textContent = '';
+        var expression = response.body.expression;
+        input.value = expression;
+        output.textContent = '';
+        write(function () {
+          modeling.updateProperties(element, {
+            conditionExpression: expression ? bpmnFactory.create('bpmn:FormalExpression', {body: expression}) : undefined
+          });
+        });
+        writePotok(element, 'conditionTree', Object.keys(value).length ? [{text: text}] : []);
+      }).catch(function (error) {
+        status.className = 'small mt-1 text-danger';
+        status.textContent = error.message;
+      });
+    }, 400);
+    var root = P.node('div');
+    box.appendChild(root);
+    box.appendChild(status);
+    window.PotokConditionBuilder.mount(root, {
+      labels: C.labels,
+      schema: {fields: fields},
+      tree: tree,
+      onChange: function (value) { compile(value); }
+    });
+    return box;
   }
 
   var TIMER_KINDS = ['timeDuration', 'timeDate', 'timeCycle'];
