@@ -15,12 +15,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from django.db.models import Min
-
 from potok.core import clock
 from potok.core.events import emit_domain_event
 from potok.core.models import EventKind
 from potok.processes.models import Task
+from potok.processes.sql import Sql
 from potok.tasks.models import TaskEvent, TaskEventKind
 
 ENTITY_TYPE = "task"
@@ -209,11 +208,13 @@ def task_number(task: Task) -> int:
 
 def task_numbers(tasks: list[Task]) -> dict[str, int]:
     """`task_number` of each task, with one query."""
+    sql = Sql.current()
     found = dict(
-        TaskEvent.objects.filter(task__in=[task.pk for task in tasks], kind=TaskEventKind.CREATED)
-        .values("task_id")
-        .annotate(number=Min("id"))
-        .values_list("task_id", "number")
+        sql.rows(
+            f"SELECT task_id, MIN(id) FROM {TaskEvent._meta.db_table} "  # noqa: S608
+            f"WHERE kind = ? AND task_id IN ({sql.in_list(len(tasks))}) GROUP BY task_id",
+            [TaskEventKind.CREATED.value, *(task.pk for task in tasks)],
+        )
     )
     return {task.pk: int(found[task.pk]) if task.pk in found else task_created(task).pk for task in tasks}
 

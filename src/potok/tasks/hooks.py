@@ -8,10 +8,11 @@ their grants and unfired timers and get their history row and domain event.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Collection, Mapping
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import DateTimeField, JSONField, Model
 from django.utils.translation import gettext as _
 
 from potok.access.models import RecordGrant
@@ -21,10 +22,11 @@ from potok.engine.model.process import ProcessDefinition
 from potok.engine.runtime.changes import ChangeSet
 from potok.engine.runtime.rows import Execution as ExecutionRow
 from potok.engine.runtime.rows import Instance as InstanceRow
-from potok.engine.runtime.serialization import decode_value
+from potok.engine.runtime.rows import Task as TaskRow
+from potok.engine.runtime.serialization import decode_value, encode_value
 from potok.engine.runtime.states import TaskKind, TaskState
 from potok.processes.definitions import DatabaseDefinitions
-from potok.processes.models import Execution, Task
+from potok.processes.models import Execution, ProcessInstance, Task
 from potok.processes.sql import Sql
 from potok.tasks import data as process_data
 from potok.tasks import events
@@ -34,6 +36,7 @@ from potok.tasks.services.assigning import GRANT_SOURCE, address_task, report_pr
 from potok.tasks.spec import EMPTY_SPEC, task_spec
 
 logger = logging.getLogger(__name__)
+M = TypeVar("M", bound=Model)
 PEOPLE_TASKS = (TaskKind.USER, TaskKind.MANUAL)
 
 
@@ -49,7 +52,7 @@ def on_engine_changes(changes: ChangeSet) -> None:
         if row.kind in PEOPLE_TASKS and row.state is TaskState.OPEN
     ]
     if closed:
-        tasks_closed(list(Task.objects.filter(pk__in=closed).select_related("assignee")))
+        tasks_closed(_closed_tasks(closed))
     if new:
         _address_new(changes, new)
 
@@ -102,6 +105,20 @@ def address_safely(
     see."""
     if record is not None:
         task.entity_type, task.record_id = record.entity_type, record.pk
+    also_save = ("entity_type", "record_id") if record is not None else ()
+    if not spec.performers and spec.deadline is None:
+        # A task without Potok's declarations: no rule or expression runs, nothing can fail but the
+        # database itself, which fails the step anyway, so no savepoint is needed.
+        address_task(
+            task,
+            spec=spec,
+            data=data,
+            context=process_data.evaluation_context(),
+            now=now,
+            fresh=True,
+            also_save=also_save,
+        )
+        return
     pending = events.pending()
     mark = len(pending) if pending is not None else 0
     try:
@@ -113,7 +130,7 @@ def address_safely(
                 context=process_data.evaluation_context(),
                 now=now,
                 fresh=True,
-                also_save=("entity_type", "record_id") if record is not None else (),
+                also_save=also_save,
             )
     except Exception as error:
         logger.exception("addressing task %s failed", task.pk)
@@ -157,14 +174,85 @@ def _address_new(changes: ChangeSet, task_ids: list[str]) -> None:
     now = clock.now()
     definitions = DatabaseDefinitions()
     processes: dict[str, ProcessDefinition | None] = {}
-    tasks = (
-        Task.objects.filter(pk__in=task_ids)
-        .select_related("instance", "instance__started_by")
-        .order_by("created_at", "pk")
+    rows = sorted(
+        (changes.tasks.inserted[task_id] for task_id in task_ids), key=lambda row: (row.created_at, row.id)
     )
+    instances = _instances({row.instance_id for row in rows})
+    tasks = [_new_task(row, instances[row.instance_id]) for row in rows]
     with events.written_together():
         for task in tasks:
             _address_one(changes, task, definitions, processes, now)
+
+
+def _read(
+    model: type[M], ids: Collection[str], *, extra: str = "", join: str = ""
+) -> list[tuple[M, tuple[Any, ...]]]:
+    """Rows of `model` by id as model objects, with one plain query: the ORM builds a query anew each time,
+    which costs more than running it, and this runs inside every step. `extra` columns (of the table `t`
+    and what `join` adds) come back beside each object."""
+    sql = Sql.current()
+    fields = model._meta.concrete_fields
+    columns = ", ".join(f"t.{field.column}" for field in fields)
+    if extra:
+        columns += f", {extra}"
+    found = sql.rows(
+        f"SELECT {columns} FROM {model._meta.db_table} t {join} "  # noqa: S608
+        f"WHERE t.id IN ({sql.in_list(len(ids))})",
+        list(ids),
+    )
+    names = [field.attname for field in fields]
+    readers = [
+        sql.read_time
+        if isinstance(field, DateTimeField)
+        else sql.read_json
+        if isinstance(field, JSONField)
+        else None
+        for field in fields
+    ]
+    result = []
+    for row in found:
+        values = [value if read is None else read(value) for read, value in zip(readers, row, strict=False)]
+        result.append((model.from_db(DEFAULT_DB_ALIAS, names, values), row[len(fields) :]))
+    return result
+
+
+def _instances(ids: set[str]) -> dict[str, ProcessInstance]:
+    return {instance.pk: instance for instance, _extra in _read(ProcessInstance, ids)}
+
+
+def _closed_tasks(ids: list[str]) -> list[Task]:
+    """The closed tasks with their performer's login (for the history row and the domain event)."""
+    tasks = []
+    users = f"LEFT JOIN {User._meta.db_table} u ON u.id = t.assignee_id"
+    for task, (username,) in _read(Task, ids, extra="u.username", join=users):
+        if task.assignee_id is not None:
+            task.assignee = User.from_db(DEFAULT_DB_ALIAS, ["id", "username"], [task.assignee_id, username])
+        tasks.append(task)
+    order = {task_id: index for index, task_id in enumerate(ids)}
+    return sorted(tasks, key=lambda task: order[task.pk])
+
+
+def _new_task(row: TaskRow, instance: ProcessInstance) -> Task:
+    """The task row the store has just inserted, as a model: the engine's columns from the engine's row,
+    the tasks layer's ones still at their defaults (the store writes them so)."""
+    task = Task(
+        id=row.id,
+        instance=instance,
+        process_id=row.process_id,
+        node_id=row.node_id,
+        execution_id=row.execution_id,
+        kind=row.kind.value,
+        state=row.state.value,
+        name=row.name,
+        created_at=row.created_at,
+        business_key=row.business_key,
+        completed_at=row.completed_at,
+        completed_by=row.completed_by,
+        data=None if row.data is None else encode_value(row.data),
+    )
+    task._state.adding = False
+    task._state.db = DEFAULT_DB_ALIAS
+    return task
 
 
 def _address_one(
