@@ -2,8 +2,7 @@
 (record type, event kind), in priority order, and marked dispatched in the same transaction.
 
 Two ways in, one way through:
-- the fast path: after a commit that wrote events, `potok.automation.tasks.dispatch_events` is queued
-  with their ids (in chunks, so an import of 10 000 rows queues ten tasks, not 10 000);
+- the fast path: a dispatch task queued for the events of a transaction (see potok.automation.wiring);
 - the sweeper: periodic work that dispatches any outbox row still undispatched a few seconds after it
   occurred (a worker killed mid-dispatch, a task lost, a connection dropped).
 
@@ -64,6 +63,28 @@ def dispatch_events(event_ids: Iterable[int]) -> int:
     return done
 
 
+def dispatch_from(first_id: int) -> int:
+    """Dispatch the undispatched events from `first_id` up to the newest event there is now: the task a
+    transaction queues with its first event (every other event it wrote has a greater id and was committed
+    with it). Events of other transactions in that range are dispatched too, which only saves their own
+    tasks the work; returns how many this call dispatched."""
+    newest = DomainEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    if newest is None:
+        return 0
+    done = 0
+    after = first_id - 1
+    while True:
+        ids = list(
+            DomainEvent.objects.filter(dispatched_at__isnull=True, id__gt=after, id__lte=newest)
+            .order_by("id")
+            .values_list("id", flat=True)[:BATCH]
+        )
+        if not ids:
+            return done
+        after = ids[-1]
+        done += _dispatch_batch(ids)
+
+
 def dispatch_pending(*, min_age: timedelta = SWEEP_AGE, limit: int = SWEEP_LIMIT) -> int:
     """The sweeper: dispatch outbox rows nobody dispatched, oldest first."""
     cutoff = clock.now() - min_age
@@ -91,26 +112,26 @@ def _dispatch_batch(ids: Sequence[int]) -> int:
             hook(events)
         rules = current_rules()
         evaluator = Evaluator(Journal(), RecordViews(SchemaCache(shared=True)))
-        for event in events:
-            if not rules.for_event(event.entity_type, event.kind):
-                continue
-            try:
-                with transaction.atomic():
-                    dispatch_one(event, rules, evaluator)
-            except DatabaseError:
-                raise
-            except Exception as error:
-                logger.exception("dispatching event %s failed", event.pk)
-                raise_incident(
-                    None,
-                    kind="dispatch",
-                    message=f"{type(error).__name__}: {error}",
-                    trigger=Trigger.EVENT,
-                    entity_type=event.entity_type,
-                    record_id=event.record_id,
-                    event_id=event.pk,
-                    event_key=f"event:{event.pk}",
-                )
+        heard = [event for event in events if rules.for_event(event.entity_type, event.kind)]
+        if heard and not _dispatch_together(heard, rules, evaluator):
+            for event in heard:
+                try:
+                    with transaction.atomic():
+                        dispatch_one(event, rules, evaluator)
+                except DatabaseError:
+                    raise
+                except Exception as error:
+                    logger.exception("dispatching event %s failed", event.pk)
+                    raise_incident(
+                        None,
+                        kind="dispatch",
+                        message=f"{type(error).__name__}: {error}",
+                        trigger=Trigger.EVENT,
+                        entity_type=event.entity_type,
+                        record_id=event.record_id,
+                        event_id=event.pk,
+                        event_key=f"event:{event.pk}",
+                    )
         evaluator.journal.flush()
         DomainEvent.objects.filter(pk__in=[event.pk for event in events]).update(dispatched_at=clock.now())
         for hook in list(_hooks["committing"]):
@@ -123,6 +144,26 @@ def _dispatch_batch(ids: Sequence[int]) -> int:
             "the database connection closed before the commit; the events wait for the next attempt"
         )
     return len(events)
+
+
+def _dispatch_together(events: list[DomainEvent], rules: RuleSet, evaluator: Evaluator) -> bool:
+    """The batch's events in one savepoint (a savepoint per event is two round trips each). Rule and
+    process failures are incidents inside `dispatch_one` and do not end it; an unexpected error rolls it
+    back and returns False, and the caller dispatches the events one by one, each in its own savepoint, so
+    one broken event costs the others nothing. Database errors propagate."""
+    mark = evaluator.journal.mark()
+    prepared = _prepared_views(events, evaluator.views)
+    try:
+        with transaction.atomic():
+            for event in events:
+                dispatch_one(event, rules, evaluator, views=prepared.get(event.pk))
+    except DatabaseError:
+        raise
+    except Exception:
+        logger.warning("a dispatch batch failed; dispatching its %s events one by one", len(events))
+        evaluator.journal.rewind(mark)
+        return False
+    return True
 
 
 class DispatchLost(DatabaseError):
@@ -138,16 +179,18 @@ def dispatch_one(
     ignore_depth: bool = False,
     trigger: str = Trigger.EVENT,
     retry: bool = False,
+    views: tuple[dict[str, Any], dict[str, Any] | None] | None = None,
 ) -> None:
     """Evaluate every rule that listens to this event, highest priority first (`retry`: an incident's
-    retry, which also evaluates rules enabled after the event)."""
+    retry, which also evaluates rules enabled after the event; `views`: the event's new and old views,
+    when the batch built them already)."""
     candidates = rules.for_event(event.entity_type, event.kind)
     if only_rule is not None:
         candidates = [rule for rule in candidates if rule.id == only_rule]
     if not candidates:
         return
     schema = evaluator.schema(event.entity_type)
-    new_view, old_view = _views(event, evaluator.views)
+    new_view, old_view = views if views is not None else _views(event, evaluator.views)
     event_vars = event_variables(event)
     shared = variables_for(old_view, new_view, event_vars)  # the same for every rule of this event
     stopped_by: CompiledRule | None = None
@@ -197,6 +240,27 @@ def dispatch_one(
         decision = evaluator.run(rule, occasion)
         if decision.matched and rule.stop_after_match:
             stopped_by = rule
+
+
+def _prepared_views(
+    events: list[DomainEvent], views: RecordViews
+) -> dict[int, tuple[dict[str, Any], dict[str, Any] | None]]:
+    """The new and old views of a batch's events, built per record type at once, so the records they link
+    to (a complaint's client) are read with one query per linked type for the batch, not one per event."""
+    by_type: dict[str, list[DomainEvent]] = {}
+    for event in events:
+        by_type.setdefault(event.entity_type, []).append(event)
+    prepared: dict[int, tuple[dict[str, Any], dict[str, Any] | None]] = {}
+    for entity_type, group in by_type.items():
+        snapshots: list[dict[str, Any] | None] = []
+        for event in group:
+            snapshot = event.snapshot or {}
+            snapshots.append(snapshot)
+            snapshots.append(old_snapshot(snapshot, event.changes or {}, event.kind))
+        built = views.from_snapshots(entity_type, snapshots)
+        for number, event in enumerate(group):
+            prepared[event.pk] = (built[2 * number] or {}, built[2 * number + 1])
+    return prepared
 
 
 def _views(event: DomainEvent, views: RecordViews) -> tuple[dict[str, Any], dict[str, Any] | None]:

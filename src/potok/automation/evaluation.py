@@ -17,6 +17,7 @@ from potok.automation.ruleset import CompiledRule
 from potok.automation.schema import EntitySchema, SchemaCache
 from potok.automation.starting import (
     Journal,
+    StartResult,
     flag_rule,
     max_depth,
     raise_incident,
@@ -130,24 +131,34 @@ class Evaluator:
             )
         return self._with_incidents
 
+    def _incident(self, rule: CompiledRule, **fields: Any) -> None:
+        raise_incident(rule, **fields)
+        if self._with_incidents is not None:
+            self._with_incidents.add(rule.id)
+
     def run(self, rule: CompiledRule, occasion: Occasion) -> Decision:
+        judged = self.judge(rule, occasion)
+        if isinstance(judged, Decision):
+            return judged
+        result = start_for(
+            rule,
+            entity_type=occasion.process_entity_type or occasion.entity_type,
+            record_id=occasion.process_record_id
+            if occasion.process_record_id is not None
+            else occasion.record_id,
+            event_key=occasion.event_key,
+            view=occasion.new or {},
+            variables=occasion.variables(),
+            depth=occasion.depth,
+            journal=self.journal,
+        )
+        return self.conclude(rule, occasion, judged, result)
+
+    def judge(self, rule: CompiledRule, occasion: Occasion) -> Decision | ToStart:
+        """Everything before the start: a decision written down, or `ToStart` with the trace so far."""
         journal = self.journal
-        common: dict[str, Any] = {
-            "trigger": occasion.trigger,
-            "entity_type": occasion.entity_type,
-            "record_id": occasion.record_id,
-            "event_id": occasion.event_id,
-            "event_key": occasion.event_key,
-            "depth": occasion.depth,
-        }
-        incident: dict[str, Any] = {
-            "trigger": occasion.trigger,
-            "entity_type": occasion.entity_type,
-            "record_id": occasion.record_id,
-            "event_id": occasion.event_id,
-            "event_key": occasion.event_key,
-            "payload": occasion.payload,
-        }
+        common = _common(occasion)
+        incident = _incident_fields(occasion)
         problem = self.problem_of(rule)
         if problem:
             flag_rule(rule.id, problem)
@@ -158,7 +169,7 @@ class Evaluator:
                 reason="the rule no longer fits its record type",
                 **common,
             )
-            raise_incident(rule, kind="rule", message=problem, **incident)
+            self._incident(rule, kind="rule", message=problem, **incident)
             return Decision(Outcome.ERRORED, False)
         if occasion.depth >= max_depth() and not occasion.ignore_depth:
             reason = (
@@ -166,15 +177,14 @@ class Evaluator:
                 f"(the limit is {max_depth()}); a loop of rules is likely"
             )
             journal.evaluation(rule, outcome=Outcome.REFUSED, reason=reason, **common)
-            raise_incident(rule, kind="depth", message=reason, **incident)
+            self._incident(rule, kind="depth", message=reason, **incident)
             return Decision(Outcome.REFUSED, False)
-        new = occasion.new or {}
         variables = occasion.variables()
         evaluated = rule.condition.evaluate(variables)
         if evaluated.result is None:
             error = evaluated.error or "the condition could not be evaluated"
             journal.evaluation(rule, outcome=Outcome.ERRORED, trace=evaluated.trace, error=error, **common)
-            raise_incident(rule, kind="condition", message=error, **incident)
+            self._incident(rule, kind="condition", message=error, **incident)
             return Decision(Outcome.ERRORED, False)
         if not evaluated.result:
             journal.evaluation(rule, outcome=Outcome.NOT_MATCHED, trace=evaluated.trace, **common)
@@ -196,28 +206,27 @@ class Evaluator:
                     **common,
                 )
                 return Decision(Outcome.SKIPPED, True)
-        result = start_for(
-            rule,
-            entity_type=occasion.process_entity_type or occasion.entity_type,
-            record_id=occasion.process_record_id
-            if occasion.process_record_id is not None
-            else occasion.record_id,
-            event_key=occasion.event_key,
-            view=new,
-            variables=variables,
-            depth=occasion.depth,
-        )
+        return ToStart(trace)
+
+    def conclude(
+        self, rule: CompiledRule, occasion: Occasion, judged: ToStart, result: StartResult
+    ) -> Decision:
+        """Write down how the start went; a start resolves the occasion's open incident, if it has one."""
+        journal = self.journal
+        common = _common(occasion)
+        trace = judged.trace
         if result.instance_id:
             journal.evaluation(
                 rule, outcome=Outcome.MATCHED, trace=trace, instance_id=result.instance_id, **common
             )
-            resolve_incidents(
-                rule.id,
-                entity_type=occasion.entity_type,
-                record_id=occasion.record_id,
-                event_key=occasion.event_key,
-                actor=None,
-            )
+            if rule.id in self.rules_with_incidents():
+                resolve_incidents(
+                    rule.id,
+                    entity_type=occasion.entity_type,
+                    record_id=occasion.record_id,
+                    event_key=occasion.event_key,
+                    actor=None,
+                )
             return Decision(Outcome.MATCHED, True, result.instance_id)
         if result.already:
             journal.evaluation(
@@ -229,5 +238,34 @@ class Evaluator:
             )
             return Decision(Outcome.SKIPPED, True)
         journal.evaluation(rule, outcome=Outcome.ERRORED, trace=trace, error=result.error, **common)
-        raise_incident(rule, kind=result.kind, message=result.error, **incident)
+        self._incident(rule, kind=result.kind, message=result.error, **_incident_fields(occasion))
         return Decision(Outcome.ERRORED, True)
+
+
+@dataclass
+class ToStart:
+    """The rule matched: its process is to be started (the trace is written with the outcome)."""
+
+    trace: list[dict[str, Any]]
+
+
+def _common(occasion: Occasion) -> dict[str, Any]:
+    return {
+        "trigger": occasion.trigger,
+        "entity_type": occasion.entity_type,
+        "record_id": occasion.record_id,
+        "event_id": occasion.event_id,
+        "event_key": occasion.event_key,
+        "depth": occasion.depth,
+    }
+
+
+def _incident_fields(occasion: Occasion) -> dict[str, Any]:
+    return {
+        "trigger": occasion.trigger,
+        "entity_type": occasion.entity_type,
+        "record_id": occasion.record_id,
+        "event_id": occasion.event_id,
+        "event_key": occasion.event_key,
+        "payload": occasion.payload,
+    }

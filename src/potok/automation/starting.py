@@ -1,22 +1,25 @@
 """Starting a rule's process for one record, exactly once, and writing down what happened.
 
-`start_for` runs inside the caller's transaction (the dispatch batch, a timer, an application). In one
-savepoint it inserts the `RuleStart` row — its unique key (rule version, record, event key) is what
-makes a start exactly-once however often an event is dispatched — and starts the process, with the depth
-of the change that caused it plus one, so changes the process makes carry it on. A failure rolls back
-only that savepoint and becomes an incident; the caller's other work goes on.
+`start_for` runs inside the caller's transaction (the dispatch batch, a timer batch, an application). It
+inserts the `RuleStart` row — its unique key (rule version, record, event key) is what makes a start
+exactly-once however often an event is dispatched; the insert is `ON CONFLICT DO NOTHING`, so a key that
+exists costs no error and no savepoint — and starts the process, with the depth of the change that caused
+it plus one, so changes the process makes carry it on. `process_start` is atomic (its savepoint rolls its
+own writes back when it fails), so a failure deletes the key and becomes an incident; the caller's other
+work goes on. A batch inserts the keys of many starts with one statement (`insert_start_keys`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, transaction
+from django.db.models import Case, CharField, Value, When
 
 from potok.automation.mapping import MappingError
 from potok.automation.models import (
@@ -59,63 +62,129 @@ def start_for(
     variables: Mapping[str, Any],
     depth: int,
     business_key: str | None = None,
+    journal: Journal | None = None,
 ) -> StartResult:
-    """Start the rule's process for a record (see the module's docstring). Database errors propagate."""
+    """Start the rule's process for a record (see the module's docstring). Database errors propagate.
+
+    With a `journal`, the start row learns its instance when the journal is written (one statement for
+    the unit of work) instead of by an UPDATE of its own."""
+    inserted = insert_start_keys(rule, entity_type, [(record_id, event_key)])
+    start_id = inserted.get((record_id, event_key[:120]))
+    if start_id is None:
+        return StartResult(already=True)
+    try:
+        instance_id = launch(
+            rule,
+            entity_type=entity_type,
+            record_id=record_id,
+            view=view,
+            variables=variables,
+            depth=depth,
+            business_key=business_key,
+        )
+    except StartFailed as failure:
+        # The process's own writes went with its savepoint; the key goes too, so a retry can start it.
+        RuleStart.objects.filter(pk=start_id).delete()
+        return StartResult(error=failure.message, kind=failure.kind)
+    if journal is not None:
+        journal.started[start_id] = instance_id
+    else:
+        RuleStart.objects.filter(pk=start_id).update(process_instance_id=instance_id)
+    return StartResult(instance_id=instance_id)
+
+
+def insert_start_keys(
+    rule: CompiledRule, entity_type: str, keys: Sequence[tuple[int, str]]
+) -> dict[tuple[int, str], int]:
+    """Insert the exactly-once keys (record, event key) of the rule's current version in one statement per
+    500; returns the ids of the rows this call inserted, by key — a key missing from the answer had a
+    start already (committed, or being committed by another worker, whose commit this waits for)."""
+    if not keys:
+        return {}
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    columns = (
+        "rule_id",
+        "rule_version_id",
+        "entity_type",
+        "record_id",
+        "event_key",
+        "process_instance_id",
+        "started_at",
+    )
+    now = connection.ops.adapt_datetimefield_value(clock.now())
+    inserted: dict[tuple[int, str], int] = {}
+    unique = list(dict.fromkeys((int(record_id), event_key[:120]) for record_id, event_key in keys))
+    with connection.cursor() as cursor:
+        for begin in range(0, len(unique), 500):
+            chunk = unique[begin : begin + 500]
+            row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            sql = (
+                f"INSERT INTO {quote(RuleStart._meta.db_table)} "  # noqa: S608 - names from the model
+                f"({', '.join(quote(column) for column in columns)}) VALUES {', '.join([row] * len(chunk))} "
+                f"ON CONFLICT DO NOTHING RETURNING {quote('id')}, {quote('record_id')}, {quote('event_key')}"
+            )
+            parameters: list[Any] = []
+            for record_id, event_key in chunk:
+                parameters.extend((rule.id, rule.version_id, entity_type, record_id, event_key, "", now))
+            cursor.execute(sql, parameters)
+            for start_id, record_id, event_key in cursor.fetchall():
+                inserted[(int(record_id), str(event_key))] = int(start_id)
+    return inserted
+
+
+def launch(
+    rule: CompiledRule,
+    *,
+    entity_type: str,
+    record_id: int,
+    view: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    depth: int,
+    business_key: str | None = None,
+) -> str:
+    """Map the variables and start the process; returns the instance's id. A mapping or process failure
+    raises `StartFailed` (the process's own writes are rolled back by its savepoint); database errors
+    propagate."""
     from potok.processes.services.instances import process_start
 
     try:
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    start = RuleStart.objects.create(
-                        rule_id=rule.id,
-                        rule_version_id=rule.version_id,
-                        entity_type=entity_type,
-                        record_id=record_id,
-                        event_key=event_key[:120],
-                        started_at=clock.now(),
-                    )
-            except IntegrityError:
-                return StartResult(already=True)
-            try:
-                mapped = rule.mapping.variables(
-                    variables,
-                    extra={"entity_type": entity_type, "record_id": record_id, "started_by_rule": rule.id},
-                )
-            except MappingError as error:
-                raise _Failed("mapping", str(error)) from None
-            key = business_key or _business_key(view, entity_type, record_id)
-            try:
-                with acting(origin="process", actor=None, depth=depth + 1):
-                    instance = process_start(
-                        actor=None,
-                        process_key=rule.process_key,
-                        variables=mapped,
-                        business_key=key,
-                        entity_type=entity_type if record_id else "",
-                        record_id=record_id or None,
-                        version_key=rule.version_key,
-                        reason=f"rule «{rule.name}» v{rule.version}",
-                    )
-            except ValidationFailed as error:
-                raise _Failed(
-                    "process", "; ".join(m for messages in error.errors.values() for m in messages)
-                ) from None
-            except DomainError as error:
-                raise _Failed("process", str(error)) from None
-            except DatabaseError:
-                raise
-            except Exception as error:  # an engine or action failure: the rule's incident, not a crash
-                logger.exception("rule %s: the process %s failed to start", rule.id, rule.process_key)
-                raise _Failed("process", f"{type(error).__name__}: {error}") from None
-            start.process_instance_id = instance.id
-            start.save(update_fields=["process_instance_id"])
-            return StartResult(instance_id=instance.id)
-    except _Failed as failure:
-        return StartResult(error=failure.message, kind=failure.kind)
+        mapped = rule.mapping.variables(
+            variables,
+            extra={"entity_type": entity_type, "record_id": record_id, "started_by_rule": rule.id},
+        )
+    except MappingError as error:
+        raise StartFailed("mapping", str(error)) from None
+    key = business_key or _business_key(view, entity_type, record_id)
+    try:
+        with acting(origin="process", actor=None, depth=depth + 1):
+            instance = process_start(
+                actor=None,
+                process_key=rule.process_key,
+                variables=mapped,
+                business_key=key,
+                entity_type=entity_type if record_id else "",
+                record_id=record_id or None,
+                version_key=rule.version_key,
+                reason=f"rule «{rule.name}» v{rule.version}",
+            )
+    except ValidationFailed as error:
+        raise StartFailed(
+            "process", "; ".join(m for messages in error.errors.values() for m in messages)
+        ) from None
+    except DomainError as error:
+        raise StartFailed("process", str(error)) from None
+    except DatabaseError:
+        raise
+    except Exception as error:  # an engine or action failure: the rule's incident, not a crash
+        logger.exception("rule %s: the process %s failed to start", rule.id, rule.process_key)
+        raise StartFailed("process", f"{type(error).__name__}: {error}") from None
+    return str(instance.id)
 
 
-class _Failed(Exception):
+class StartFailed(Exception):
+    """A start that could not be made for a reason the administrator fixes (mapping or process)."""
+
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
@@ -134,8 +203,8 @@ def _business_key(view: Mapping[str, Any], entity_type: str, record_id: int) -> 
 
 class Journal:
     """Evaluations of a unit of work, written at its end with one multi-row insert (a dispatch writes one
-    row per rule per event: two hundred for a busy type, so the ORM's per-object work is left out);
-    incidents are written as they come."""
+    row per rule per event: two hundred for a busy type, so the ORM's per-object work is left out), and
+    the instances of the starts it made with one UPDATE; incidents are written as they come."""
 
     COLUMNS = (
         "rule_id",
@@ -157,6 +226,16 @@ class Journal:
     def __init__(self) -> None:
         self.rows: list[tuple[Any, ...]] = []
         self.outcomes: list[str] = []
+        # RuleStart id → the process instance it started
+        self.started: dict[int, str] = {}
+
+    def mark(self) -> tuple[int, int]:
+        return len(self.rows), len(self.outcomes)
+
+    def rewind(self, mark: tuple[int, int]) -> None:
+        """Forget what was written down since `mark` (its savepoint rolled back)."""
+        del self.rows[mark[0] :]
+        del self.outcomes[mark[1] :]
 
     def evaluation(
         self,
@@ -195,6 +274,7 @@ class Journal:
         )
 
     def flush(self) -> None:
+        self._flush_starts()
         if not self.rows:
             return
         connection = transaction.get_connection()
@@ -211,6 +291,19 @@ class Journal:
             for start in range(0, len(rows), 500):
                 cursor.executemany(sql, rows[start : start + 500])
         self.rows = []
+
+    def _flush_starts(self) -> None:
+        # A start whose savepoint rolled back afterwards is simply not found by the UPDATE.
+        started = list(self.started.items())
+        self.started = {}
+        for begin in range(0, len(started), 500):
+            chunk = dict(started[begin : begin + 500])
+            RuleStart.objects.filter(pk__in=list(chunk)).update(
+                process_instance_id=Case(
+                    *(When(pk=start_id, then=Value(instance_id)) for start_id, instance_id in chunk.items()),
+                    output_field=CharField(),
+                )
+            )
 
 
 def raise_incident(

@@ -17,6 +17,13 @@ def dispatch_events(event_ids: list[int]) -> int:
 
 
 @task()
+def dispatch_events_from(first_event_id: int) -> int:
+    from potok.automation.dispatch import dispatch_from
+
+    return dispatch_from(first_event_id)
+
+
+@task()
 def schedule_rule_timers(rule_id: int) -> int:
     from potok.automation.timers import schedule_existing
 

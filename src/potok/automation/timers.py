@@ -1,9 +1,13 @@
 """Firing rule timers: a record's moment after its date, the end of a debounce window, a schedule's tick.
 
 Each record has its own durable timer row (not a scan of all records): the worker claims due rows with a
-lease, like the engine's jobs, and fires each in a transaction that also deletes (or, for a schedule,
-moves) it. A worker killed mid-way leaves only a lease, which expires; another worker then fires the
-timer, and the `RuleStart` key keeps the start single.
+lease (one query, `SKIP LOCKED` on PostgreSQL), like the engine's jobs, and fires them in batches: one
+transaction per batch evaluates the rules over the records loaded with one query per record type, inserts
+the exactly-once keys of the matching ones with one statement per rule, starts the processes of the keys
+it inserted, writes the evaluations, and deletes (or, for a schedule, moves) the timers. When a batch
+fails for an unexpected reason it is rolled back and its timers are fired one by one, each in its own
+savepoint, so one bad timer costs the others nothing. A worker killed mid-way leaves only a lease, which
+expires; another worker then fires the timer, and the `RuleStart` key keeps the start single.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ from django.db.models import Q
 from django.db.models.fields.json import KeyTextTransform
 
 from potok.automation.cron import CronError, parse_cron
-from potok.automation.evaluation import Evaluator, Occasion
+from potok.automation.evaluation import Evaluator, Occasion, ToStart
 from potok.automation.models import (
     NO_RECORD,
     ApplicationState,
     RuleApplication,
     RuleEvent,
+    RuleStart,
     RuleTimer,
     TimerKind,
     Trigger,
@@ -33,7 +38,14 @@ from potok.automation.models import (
 from potok.automation.records import RecordViews
 from potok.automation.ruleset import CompiledRule, current_rules
 from potok.automation.schema import SchemaCache
-from potok.automation.starting import Journal, raise_incident
+from potok.automation.starting import (
+    Journal,
+    StartFailed,
+    StartResult,
+    insert_start_keys,
+    launch,
+    raise_incident,
+)
 from potok.automation.timing import due_for
 from potok.core import clock
 
@@ -41,7 +53,9 @@ logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 CLAIM = 500
-CHUNK = 50
+# Timers fired in one transaction: their starts share its commit (and, on SQLite, hold the write lock
+# that long: about 200 × a process start).
+CHUNK = 200
 MAX_ATTEMPTS = 5
 
 
@@ -75,6 +89,8 @@ def fire_due_timers() -> int:
 
 
 def fire_timers(ids: list[int]) -> int:
+    """Fire these claimed timers in one transaction: the time timers together (`_fire_together`), the
+    others — and all of them when the batch fails — one by one, each in its own savepoint."""
     me = worker_id()
     with transaction.atomic():
         timers = list(
@@ -85,11 +101,25 @@ def fire_timers(ids: list[int]) -> int:
         rules = current_rules()
         evaluator = Evaluator(Journal(), RecordViews(SchemaCache(shared=True)))
         views = _current_views(timers, rules, evaluator.views)
+        done: list[int] = []  # fired (or pointless: the rule or the record is gone), deleted at the end
+        together: list[tuple[RuleTimer, CompiledRule, Occasion]] = []
+        alone: list[tuple[RuleTimer, CompiledRule]] = []
         for timer in timers:
             rule = rules.get(timer.rule_id)
             if rule is None:
-                timer.delete()  # the rule was disabled or deleted
-                continue
+                done.append(timer.pk)  # the rule was disabled or deleted
+            elif timer.kind != TimerKind.TIME:
+                alone.append((timer, rule))
+            elif (view := views.get((timer.entity_type, timer.record_id))) is None:
+                done.append(timer.pk)  # the record is gone
+            else:
+                together.append((timer, rule, _time_occasion(timer, view)))
+        if together:
+            if _fire_together(together, evaluator):
+                done.extend(timer.pk for timer, _rule, _occasion in together)
+            else:
+                alone = [(timer, rule) for timer, rule, _occasion in together] + alone
+        for timer, rule in alone:
             try:
                 with transaction.atomic():
                     _fire(timer, rule, evaluator, views)
@@ -98,8 +128,61 @@ def fire_timers(ids: list[int]) -> int:
             except Exception as error:
                 logger.exception("rule timer %s failed", timer.pk)
                 _failed(timer, rule, error)
+        if done:
+            RuleTimer.objects.filter(pk__in=done).delete()
         evaluator.journal.flush()
     return len(timers)
+
+
+def _fire_together(items: list[tuple[RuleTimer, CompiledRule, Occasion]], evaluator: Evaluator) -> bool:
+    """Time timers of a batch in one savepoint: each rule's condition over the loaded records, the
+    exactly-once keys of the matching ones inserted with one statement per rule, the processes of the
+    newly inserted keys started one after another without a savepoint each. A start that fails for a
+    reason an administrator fixes (mapping, process) becomes an incident here as it would alone; anything
+    else rolls the batch back and returns False, and the caller fires the timers one by one."""
+    mark = evaluator.journal.mark()
+    try:
+        with transaction.atomic():
+            waiting: dict[int, list[tuple[CompiledRule, Occasion, ToStart]]] = {}
+            for _timer, rule, occasion in items:
+                judged = evaluator.judge(rule, occasion)
+                if isinstance(judged, ToStart):
+                    waiting.setdefault(rule.id, []).append((rule, occasion, judged))
+            for group in waiting.values():
+                rule = group[0][0]
+                inserted = insert_start_keys(
+                    rule,
+                    rule.entity_type,
+                    [(occasion.record_id, occasion.event_key) for _r, occasion, _j in group],
+                )
+                for _rule, occasion, judged in group:
+                    start_id = inserted.get((occasion.record_id, occasion.event_key[:120]))
+                    evaluator.conclude(rule, occasion, judged, _start(rule, occasion, start_id, evaluator))
+        return True
+    except Exception:
+        logger.exception("firing %s rule timers together failed; firing them one by one", len(items))
+        evaluator.journal.rewind(mark)
+        return False
+
+
+def _start(rule: CompiledRule, occasion: Occasion, start_id: int | None, evaluator: Evaluator) -> StartResult:
+    if start_id is None:
+        return StartResult(already=True)
+    try:
+        instance_id = launch(
+            rule,
+            entity_type=occasion.entity_type,
+            record_id=occasion.record_id,
+            view=occasion.new or {},
+            variables=occasion.variables(),
+            depth=occasion.depth,
+        )
+    except StartFailed as failure:
+        # The process's writes were rolled back by its own savepoint; the key goes too, so a retry can start.
+        RuleStart.objects.filter(pk=start_id).delete()
+        return StartResult(error=failure.message, kind=failure.kind)
+    evaluator.journal.started[start_id] = instance_id
+    return StartResult(instance_id=instance_id)
 
 
 def _current_views(
@@ -116,6 +199,19 @@ def _current_views(
     return found
 
 
+def _time_occasion(timer: RuleTimer, view: dict[str, Any]) -> Occasion:
+    return Occasion(
+        trigger=Trigger.TIME,
+        entity_type=timer.entity_type,
+        record_id=timer.record_id,
+        event_key=f"time:{timer.due_at.isoformat()}",
+        new=view,
+        old=view,
+        event={"kind": "time", "due_at": timer.due_at},
+        payload={"timer": "time", "due_at": timer.due_at.isoformat()},
+    )
+
+
 def _fire(
     timer: RuleTimer, rule: CompiledRule, evaluator: Evaluator, views: dict[tuple[str, int], dict[str, Any]]
 ) -> None:
@@ -128,16 +224,7 @@ def _fire(
         return
     payload = timer.payload or {}
     if timer.kind == TimerKind.TIME:
-        occasion = Occasion(
-            trigger=Trigger.TIME,
-            entity_type=timer.entity_type,
-            record_id=timer.record_id,
-            event_key=f"time:{timer.due_at.isoformat()}",
-            new=view,
-            old=view,
-            event={"kind": "time", "due_at": timer.due_at},
-            payload={"timer": "time", "due_at": timer.due_at.isoformat()},
-        )
+        occasion = _time_occasion(timer, view)
     else:
         old_snapshot = payload.get("old")
         old_view = (

@@ -33,6 +33,42 @@ def queue_dispatch(event_ids: list[int]) -> None:
         logger.exception("could not queue the dispatch of %s events; the sweeper will", len(event_ids))
 
 
+class _Queued:
+    """Marks, among a transaction's on-commit callbacks, that its dispatch task is queued: gone when the
+    transaction (or the savepoint that queued it) rolls back, and run (doing nothing) when it commits."""
+
+    def __call__(self) -> None:
+        return None
+
+
+def queue_in_transaction(event_ids: list[int]) -> None:
+    """The outbox writer's hook, called inside the transaction that wrote `event_ids`: queue one dispatch
+    task per transaction, naming its first event (`dispatch_from` takes the rest). The task row is one
+    INSERT in the transaction already open; it becomes visible with the commit, so the events are still
+    dispatched only after it, and it vanishes with a rollback, like the events. Outside a transaction
+    (autocommit) each call queues its own task."""
+    from django.db import DatabaseError, transaction
+
+    from potok.automation.tasks import dispatch_events_from
+
+    if not event_ids:
+        return
+    connection = transaction.get_connection()
+    queued = getattr(connection, "_potok_dispatch_queued", None)
+    if queued is not None and any(entry[1] is queued for entry in connection.run_on_commit):
+        return
+    try:
+        dispatch_events_from.enqueue(min(event_ids))
+    except DatabaseError:
+        raise  # the save's transaction is broken: its own writes fail with it
+    except Exception:  # a save never fails because of automation; the outbox row is the truth
+        logger.exception("could not queue the dispatch of %s events; the sweeper will", len(event_ids))
+        return
+    queued = _Queued()
+    connection._potok_dispatch_queued = queued
+    transaction.on_commit(queued)
+
+
 def connect() -> None:
     from potok.automation import dispatch, effects, timers
     from potok.automation.services import applications, housekeeping, manual

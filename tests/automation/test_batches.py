@@ -1,0 +1,200 @@
+"""Work in batches: time-based starts fired many at once (one transaction per batch, the exactly-once keys
+inserted together), a failing start that costs the batch's others nothing, and one dispatch task queued in
+the transaction that wrote the events, visible only with its commit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from potok.automation.models import (
+    IncidentState,
+    Outcome,
+    RuleEvaluation,
+    RuleIncident,
+    RuleStart,
+    RuleTimer,
+    TimerKind,
+    Trigger,
+)
+from potok.automation.services import rule_create
+from potok.core.models import DomainEvent
+from potok.processes.models import ProcessInstance
+from tests.automation.conftest import publish, started
+
+pytestmark = pytest.mark.django_db
+
+
+def _time_rule(admin: Any, name: str, **extra: Any) -> Any:
+    data = {
+        "name": name,
+        "entity_type": "document.complaint",
+        "event": "time",
+        "options": {"date_field": "created", "amount": 10, "unit": "days"},
+        "process_key": "remind",
+        "enabled": True,
+        **extra,
+    }
+    return rule_create(actor=admin, data=data)
+
+
+def test_records_reaching_their_moment_together_start_once_each(
+    frozen: Any, admin: Any, make_complaint: Any, worker: Any
+) -> None:
+    # given a time rule "ten days after a high-severity complaint came in" and twelve complaints, half high
+    publish("remind", "Remind")
+    frozen()
+    rule = _time_rule(admin, "Ten days on", condition={"field": "severity", "op": "eq", "value": "high"})
+    complaints = [make_complaint(severity="high" if n % 2 else "low") for n in range(12)]
+    worker()
+    assert RuleTimer.objects.filter(rule=rule, kind=TimerKind.TIME).count() == 12
+    # when their moment comes for all of them at once
+    frozen(timedelta(days=10, minutes=1))
+    worker()
+    # then each high one has exactly one process, which knows the start that made it
+    high = {complaint.pk for n, complaint in enumerate(complaints) if n % 2}
+    instances = ProcessInstance.objects.filter(process_id="remind")
+    assert set(instances.values_list("record_id", flat=True)) == high
+    assert instances.count() == len(high)
+    starts = RuleStart.objects.filter(rule=rule)
+    assert {start.record_id for start in starts} == high
+    assert {start.process_instance_id for start in starts} == set(instances.values_list("id", flat=True))
+    # and every record's evaluation is written down, with its clause trace; no timer is left
+    evaluations = RuleEvaluation.objects.filter(rule=rule, trigger=Trigger.TIME)
+    assert evaluations.filter(outcome=Outcome.MATCHED).count() == 6
+    assert evaluations.filter(outcome=Outcome.NOT_MATCHED).count() == 6
+    assert all(evaluation.trace for evaluation in evaluations)
+    assert not RuleTimer.objects.filter(rule=rule).exists()
+
+
+def test_a_timer_fired_again_for_the_same_moment_starts_nothing_more(
+    frozen: Any, admin: Any, make_complaint: Any, worker: Any
+) -> None:
+    # given three complaints whose time rule started their processes
+    publish("remind", "Remind")
+    frozen()
+    rule = _time_rule(admin, "Ten days on")
+    complaints = [make_complaint() for _ in range(3)]
+    worker()
+    due = {timer.record_id: timer.due_at for timer in RuleTimer.objects.filter(rule=rule)}
+    frozen(timedelta(days=10, minutes=1))
+    worker()
+    assert started("remind") == 3
+    # when the same moments fire again (a worker's lease ran out after it had started them)
+    RuleTimer.objects.bulk_create(
+        RuleTimer(
+            rule=rule, kind=TimerKind.TIME, entity_type="document.complaint", record_id=pk, due_at=due[pk]
+        )
+        for pk in due
+    )
+    worker()
+    # then no second process starts, and the evaluation says why
+    assert started("remind") == 3
+    skipped = RuleEvaluation.objects.filter(rule=rule, outcome=Outcome.SKIPPED)
+    assert sorted(skipped.values_list("record_id", flat=True)) == sorted(c.pk for c in complaints)
+    assert all("already" in evaluation.reason for evaluation in skipped)
+
+
+def test_a_start_failing_for_one_record_costs_the_batch_nothing(
+    frozen: Any, admin: Any, make_complaint: Any, worker: Any
+) -> None:
+    # given a time rule whose variables divide by the claimed amount, and complaints of which one claims 0
+    publish("remind", "Remind")
+    frozen()
+    rule = _time_rule(
+        admin,
+        "Share of the claim",
+        variable_mapping=[{"target": "share", "expr": "1000 / claimed_amount"}],
+    )
+    good = [make_complaint(claimed_amount="500") for _ in range(4)]
+    bad = make_complaint(claimed_amount="0")
+    worker()
+    # when all five reach their moment together
+    frozen(timedelta(days=10, minutes=1))
+    worker()
+    # then the four good ones started, and the bad one is an incident naming the variable, not a lost batch
+    instances = ProcessInstance.objects.filter(process_id="remind")
+    assert set(instances.values_list("record_id", flat=True)) == {complaint.pk for complaint in good}
+    assert instances.count() == len(good)
+    incident = RuleIncident.objects.get(rule=rule, state=IncidentState.OPEN)
+    assert incident.record_id == bad.pk
+    assert "share" in incident.message
+    assert not RuleStart.objects.filter(rule=rule, record_id=bad.pk).exists()
+    errored = RuleEvaluation.objects.get(rule=rule, record_id=bad.pk)
+    assert errored.outcome == Outcome.ERRORED
+
+
+def test_a_transaction_queues_one_dispatch_task_visible_with_its_commit(
+    admin: Any, s2_processes: Any, make_complaint: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from potok.automation.dispatch import dispatch_from
+    from potok.automation.wiring import queue_in_transaction
+
+    # given a rule on new complaints
+    rule_create(
+        actor=admin,
+        data={
+            "name": "Every complaint",
+            "entity_type": "document.complaint",
+            "event": "created",
+            "process_key": "complaint_review",
+            "enabled": True,
+        },
+    )
+    tasks = DBTaskResult.objects.filter(task_path__endswith="dispatch_events_from")
+    before = tasks.count()
+    last = DomainEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    # when one transaction writes three complaints, handing each event to the writer's hook
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for _ in range(3):
+            make_complaint()
+            queue_in_transaction(list(DomainEvent.objects.filter(id__gt=last).values_list("id", flat=True)))
+    # then one task was queued, naming the transaction's first event
+    assert tasks.count() - before == 1
+    first = DomainEvent.objects.filter(id__gt=last).order_by("id").first()
+    assert first is not None
+    queued = tasks.order_by("-enqueued_at").first()
+    assert queued is not None
+    assert queued.args_kwargs["args"] == [first.pk]
+    # and running it dispatches the transaction's events: three complaints, three processes
+    dispatch_from(first.pk)
+    assert started("complaint_review") == 3
+    assert not DomainEvent.objects.filter(id__gt=last, dispatched_at__isnull=True).exists()
+
+
+def test_a_rolled_back_transaction_leaves_no_dispatch_task(admin: Any, make_complaint: Any) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from potok.automation.wiring import queue_in_transaction
+
+    make_complaint()  # its client is made outside the transactions below
+    tasks = DBTaskResult.objects.filter(task_path__endswith="dispatch_events_from")
+    before = tasks.count()
+    last = DomainEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    class Refused(Exception):
+        pass
+
+    # when a save queues its dispatch and then fails
+    with pytest.raises(Refused), transaction.atomic():
+        make_complaint()
+        queue_in_transaction(list(DomainEvent.objects.filter(id__gt=last).values_list("id", flat=True)))
+        raise Refused
+    # then neither the events nor the task exist
+    assert tasks.count() == before
+    assert not DomainEvent.objects.filter(id__gt=last).exists()
+    # and a savepoint rolled back after queueing does not keep the next save from queueing its own
+    with transaction.atomic():
+        with pytest.raises(Refused), transaction.atomic():
+            make_complaint()
+            queue_in_transaction(list(DomainEvent.objects.filter(id__gt=last).values_list("id", flat=True)))
+            raise Refused
+        assert tasks.count() == before
+        make_complaint()
+        queue_in_transaction(list(DomainEvent.objects.filter(id__gt=last).values_list("id", flat=True)))
+        assert tasks.count() == before + 1
