@@ -42,7 +42,9 @@ def make_person() -> World:
     from potok.documents.fieldtypes import PendingUpload
     from potok.documents.services import document_create
     from potok.documents.services.fields import field_create
+    from potok.processes.models import Task
     from potok.processes.services.instances import process_start
+    from potok.tasks.services.discussion import task_comment_add
 
     admin = user("admin")
     company = Counterparty.objects.filter(kind="legal", deleted_at__isnull=True).order_by("id").first()
@@ -116,6 +118,10 @@ def make_person() -> World:
         entity_type=complaint.entity_type,
         record_id=complaint.pk,
         variables={"caller_phone": PHONE, "caller_name": FULL_NAME},
+    )
+    task = Task.objects.get(instance=instance, state="open")
+    task_comment_add(
+        actor=task.assignee or admin, task=task, text=f"{LAST_NAME} Серафима просит звонить на {PHONE}"
     )
     return World(contact=contact, complaint=complaint, instance=instance)
 

@@ -67,6 +67,7 @@ def test_after_erasure_no_table_holds_the_person_s_values_and_the_audit_keeps_th
     assert any(place.startswith("audit.AuditEvent") for place in held[OLD_PHONE])
     assert any(place.startswith("core.DomainEvent") for place in held[PHONE])
     assert any(place.startswith("processes.ProcessInstance") for place in held[FULL_NAME])
+    assert any(place.startswith("tasks.TaskComment") for place in held[PHONE])
 
     # when an administrator erases the person on request, knowing the process goes on
     with django_capture_on_commit_callbacks(execute=True):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Model, QuerySet
@@ -54,6 +55,19 @@ ERASE_ACTION = "personal_data_erased"
 RUNNING_STATES = ("running", "suspended")
 # Keys of own audit rows and event snapshots whose values are personal whatever they hold.
 PERSONAL_KEYS = frozenset({"custom_fields", "comment", "consent_source", "birth_date", "passport"})
+
+
+OTHER_COPIES: list[tuple[str, list[str]]] = [
+    ("processes.OperationLog", ["details"]),
+    ("processes.Incident", ["message"]),
+    ("processes.Job", ["last_error"]),
+    ("automation.RuleIncident", ["message", "payload"]),
+    ("automation.RuleTimer", ["payload", "last_error"]),
+    ("automation.RuleEvaluation", ["error"]),
+    ("notifications.Delivery", ["last_error"]),
+    ("imports.ImportRow", ["values", "messages"]),
+    ("imports.ImportJob", ["message"]),
+]
 
 
 @dataclass
@@ -377,6 +391,18 @@ class _Eraser:
             self.everywhere,
         )
 
+    def other_copies(self) -> None:
+        """Error messages and payloads that may quote a value: incidents, failed jobs and deliveries,
+        rule timers, the administrators' operation log (variables set by hand), imported rows."""
+        for label, fields in OTHER_COPIES:
+            model = apps.get_model(label)
+            self.rewrite(
+                "other",
+                candidates(model._default_manager.all(), fields, self.everywhere),
+                fields,
+                self.everywhere,
+            )
+
     def run(self) -> dict[str, int]:
         # Copies first, while the needles can still be found; the person's own records last.
         for step in (
@@ -386,6 +412,7 @@ class _Eraser:
             self.events,
             self.notifications,
             self.evaluations,
+            self.other_copies,
             self.interactions,
             self.leads,
             self.files,
