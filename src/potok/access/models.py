@@ -11,6 +11,9 @@ class Action(models.TextChoices):
     UPDATE = "update", _("update")
     DELETE = "delete", _("delete")
     EXPORT = "export", _("export")
+    # Not a change of the record: seeing the values of its fields marked confidential (documents and the
+    # custom fields of built-in entities); without it they are left out of every page, file and answer.
+    CONFIDENTIAL = "confidential", _("see confidential fields")
 
 
 class Scope(models.TextChoices):
