@@ -491,7 +491,8 @@ def test_export_keeps_filters_and_rights_and_neutralises_formulas(client_as, mak
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    assert len(rows[0]) == 4 + 7  # number, status, created, author and the seven fields
+    # number, status, created, author and the eight fields (the director sees the confidential one)
+    assert len(rows[0]) == 4 + 8
     subjects = [row[rows[0].index("Тема")] for row in rows[1:]]
     assert '\'=HYPERLINK("http://evil")' in subjects
     assert "'@SUM(1)" not in subjects

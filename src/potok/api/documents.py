@@ -192,8 +192,12 @@ class DocumentOut(Schema):
         return document.document_type.code
 
     @staticmethod
-    def resolve_values(document: Document) -> dict[str, Any]:
-        return dict(document.data)
+    def resolve_values(document: Document, context: Any = None) -> dict[str, Any]:
+        """The values, less the confidential fields the caller may not see (left out, not blanked)."""
+        request = (context or {}).get("request")
+        if request is None:
+            return dict(document.data)
+        return selectors.values_seen_by(request.user, document)
 
 
 class DocumentSummary(Schema):
@@ -397,6 +401,7 @@ def documents(
         queryset,
         document_type,
         selectors.parse_filters(request.GET),
+        user=request.user,
         statuses=request.GET.getlist("status"),
     )
     return page_of(queryset, order=selectors.DOCUMENT_SORTS[sort], cursor=cursor, limit=limit)

@@ -106,6 +106,15 @@ COMPLAINT_FIELDS: list[dict[str, Any]] = [
     },
     {"code": "description", "label_ru": "Суть претензии", "label_en": "Description", "field_type": "text"},
     {
+        # Seen by the heads, the lawyer and the director only (the right «see confidential fields»).
+        "code": "refund_account",
+        "label_ru": "Реквизиты для возврата",
+        "label_en": "Refund bank details",
+        "field_type": "string",
+        "settings": {"max_length": 200},
+        "confidential": True,
+    },
+    {
         "code": "claimed_amount",
         "label_ru": "Заявленная сумма",
         "label_en": "Claimed amount",
@@ -183,6 +192,7 @@ DOCUMENT_RIGHTS: dict[str, list[tuple[str, str, str]]] = {
         ("complaint", Action.READ, Scope.ALL),
         ("complaint", Action.UPDATE, Scope.DEPARTMENT),
         ("complaint", Action.EXPORT, Scope.ALL),
+        ("complaint", Action.CONFIDENTIAL, Scope.ALL),
         ("investigation_act", Action.READ, Scope.ALL),
         ("investigation_act", Action.CREATE, Scope.ALL),
         ("investigation_act", Action.UPDATE, Scope.DEPARTMENT),
@@ -195,10 +205,15 @@ DOCUMENT_RIGHTS: dict[str, list[tuple[str, str, str]]] = {
         ("investigation_act", Action.CREATE, Scope.ALL),
         ("investigation_act", Action.UPDATE, Scope.OWN),
     ],
-    "lawyer": [("complaint", Action.READ, Scope.ALL), ("investigation_act", Action.READ, Scope.ALL)],
+    "lawyer": [
+        ("complaint", Action.READ, Scope.ALL),
+        ("complaint", Action.CONFIDENTIAL, Scope.ALL),
+        ("investigation_act", Action.READ, Scope.ALL),
+    ],
     "director": [
         ("complaint", Action.READ, Scope.ALL),
         ("complaint", Action.EXPORT, Scope.ALL),
+        ("complaint", Action.CONFIDENTIAL, Scope.ALL),
         ("investigation_act", Action.READ, Scope.ALL),
         ("investigation_act", Action.EXPORT, Scope.ALL),
     ],

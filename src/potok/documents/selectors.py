@@ -11,10 +11,10 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from potok.access.models import Action
+from potok.access.models import Action, Scope
 from potok.access.selectors import can, get_record, is_administrator, visible_records
 from potok.core.errors import NotFound, ValidationFailed
-from potok.documents import references
+from potok.documents import confidential, references
 from potok.documents.entities import CUSTOM_FIELD_ENTITIES, document_entity_code
 from potok.documents.fieldtypes import FieldValueError, ValueContext, kind_of
 from potok.documents.fieldtypes.moments import DateKind
@@ -220,11 +220,14 @@ def apply_filters(
     document_type: DocumentType,
     filters: Sequence[FieldFilter],
     *,
+    user: Any = None,
     statuses: Iterable[str] = (),
 ) -> QuerySet[Document]:
     """Narrow to the filters (ValidationFailed naming a field that is unknown, not indexed or given a bad
-    value) and to any of `statuses`."""
+    value) and to any of `statuses`. A confidential field is unknown to a `user` without the right to see
+    it, and filters only the records whose confidential fields he sees (no user: the system, sees all)."""
     definitions = {d.code: d for d in field_definitions(document_type, include_archived=True)}
+    confidential_scope = confidential.scope_of(user, document_type.entity_type)
     errors: dict[str, str] = {}
     wanted_statuses = [status for status in statuses if status]
     if wanted_statuses:
@@ -236,7 +239,7 @@ def apply_filters(
     for spec in filters:
         key = f"{FILTER_PREFIX}{spec.code}" + (f".{spec.operator}" if spec.operator != "eq" else "")
         definition = definitions.get(spec.code)
-        if definition is None:
+        if definition is None or (definition.confidential and confidential_scope is None):
             errors[key] = _("There is no field %(code)s.") % {"code": spec.code}
             continue
         column = kind_of(definition).index_column
@@ -267,6 +270,10 @@ def apply_filters(
             document_type=document_type, field_code=spec.code, **{f"{column}__{lookup}": argument}
         ).values("document_id")
         queryset = queryset.filter(pk__in=matching)
+        if definition.confidential and confidential_scope != Scope.ALL:
+            queryset = queryset.filter(
+                pk__in=visible_records(user, document_type.entity_type, Action.CONFIDENTIAL).values("pk")
+            )
     if errors:
         raise ValidationFailed(errors)
     return queryset
@@ -315,11 +322,23 @@ def shown_values(
     return shown
 
 
+def values_seen_by(user: Any, document: Document) -> dict[str, Any]:
+    """The document's stored values less the confidential fields the user may not see on it."""
+    hidden = hidden_fields(user, document)
+    return confidential.without(document.data, hidden)
+
+
+def hidden_fields(user: Any, document: Document) -> set[str]:
+    """The codes of the document's confidential fields the user may not see."""
+    definitions = field_definitions(document.document_type, include_archived=True)
+    return confidential.hidden_codes(user, document.document_type.entity_type, definitions, document.pk)
+
+
 # --- files -----------------------------------------------------------------------------------------
 def document_file(user: Any, document_type: DocumentType, pk: Any, field_code: str) -> StoredFile:
     """The file a document holds in a file field — only for a user who may read the document."""
     document = document_get(user, document_type, pk)
-    stored = document.data.get(field_code)
+    stored = values_seen_by(user, document).get(field_code)
     if not isinstance(stored, dict) or not stored.get("id"):
         raise NotFound(f"file {field_code} of {document_type.entity_type} {pk}")
     found = StoredFile.objects.filter(

@@ -22,6 +22,7 @@ from potok.core import clock, context
 from potok.core.errors import Conflict, PermissionDenied, ValidationFailed
 from potok.core.events import emit_domain_event
 from potok.core.models import EventKind
+from potok.documents.confidential import hidden_codes
 from potok.documents.derived import rebuild_index, rebuild_references, reference_targets, search_text_for
 from potok.documents.entities import type_code_of
 from potok.documents.fieldtypes import PendingUpload, ValueContext
@@ -61,6 +62,14 @@ def _definitions(document_type: DocumentType) -> list[FieldDefinition]:
 def _split(definitions: Iterable[FieldDefinition]) -> tuple[list[FieldDefinition], list[FieldDefinition]]:
     definitions = list(definitions)
     return [d for d in definitions if not d.is_archived], [d for d in definitions if d.is_archived]
+
+
+def _refuse_hidden(values: Mapping[str, Any], hidden: set[str]) -> None:
+    """A value for a confidential field the actor may not see is refused (it would overwrite what he cannot
+    read); a field he was not shown and did not send keeps its stored value."""
+    errors = {code: _("You may not change this confidential field.") for code in values if code in hidden}
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def number_take(document_type: DocumentType) -> str:
@@ -176,7 +185,9 @@ def document_create(
             {"document_type": _("The document type «%(name)s» is archived.") % {"name": document_type.name}}
         )
     definitions = _definitions(document_type)
-    active, archived = _split(definitions)
+    hidden = hidden_codes(actor, document_type.entity_type, definitions)
+    _refuse_hidden(values, hidden)
+    active, archived = _split(d for d in definitions if d.code not in hidden)
     value_context = ValueContext(actor=actor, owner_code=document_type.entity_type, now=clock.now())
     cleaned = clean_values(active, values, partial=False, context=value_context, archived=archived)
     initial = DocumentStatus.objects.filter(document_type=document_type, is_initial=True).first()
@@ -284,7 +295,12 @@ def _change_values(
 ) -> Document:
     document_type = locked.document_type
     definitions = _definitions(document_type)
-    active, archived = _split(definitions)
+    # A person's edit leaves alone what he may not see; a consequence of something else (a merge) does not.
+    hidden = (
+        hidden_codes(actor, document_type.entity_type, definitions, locked.pk) if picker is UNSET else set()
+    )
+    _refuse_hidden(values, hidden)
+    active, archived = _split(d for d in definitions if d.code not in hidden)
     value_context = ValueContext(
         actor=actor if picker is UNSET else picker,
         owner_code=document_type.entity_type,

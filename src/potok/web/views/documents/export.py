@@ -15,7 +15,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from potok.documents import selectors
+from potok.documents import confidential, selectors
 from potok.documents.fieldtypes import kind_of
 from potok.documents.models import Document, DocumentType, FieldDefinition, FieldType
 
@@ -36,23 +36,40 @@ def header(definitions: list[FieldDefinition]) -> list[str]:
 
 
 def rows(
-    queryset: Iterable[Document], definitions: list[FieldDefinition], statuses: dict[str, str], *, typed: bool
+    queryset: Iterable[Document],
+    definitions: list[FieldDefinition],
+    statuses: dict[str, str],
+    *,
+    typed: bool,
+    user: Any = None,
 ) -> Iterator[list[Any]]:
-    """One list per document; `typed` keeps numbers and dates as such (for XLSX), else everything is text."""
+    """One list per document; `typed` keeps numbers and dates as such (for XLSX), else everything is text.
+    Confidential values are empty in the rows whose confidential fields `user` does not see."""
     batch: list[Document] = []
     for document in queryset:
         batch.append(document)
         if len(batch) >= CHUNK:
-            yield from _batch_rows(batch, definitions, statuses, typed=typed)
+            yield from _batch_rows(batch, definitions, statuses, typed=typed, user=user)
             batch = []
     if batch:
-        yield from _batch_rows(batch, definitions, statuses, typed=typed)
+        yield from _batch_rows(batch, definitions, statuses, typed=typed, user=user)
 
 
 def _batch_rows(
-    batch: list[Document], definitions: list[FieldDefinition], statuses: dict[str, str], *, typed: bool
+    batch: list[Document],
+    definitions: list[FieldDefinition],
+    statuses: dict[str, str],
+    *,
+    typed: bool,
+    user: Any,
 ) -> Iterator[list[Any]]:
     labels = selectors.reference_labels_for(definitions, [document.data for document in batch])
+    secret = confidential.confidential_codes(definitions)
+    seen = (
+        confidential.revealed(user, batch[0].document_type.entity_type, [d.pk for d in batch])
+        if secret
+        else set()
+    )
     for document in batch:
         created = timezone.localtime(document.created_at).replace(tzinfo=None)
         row: list[Any] = [
@@ -63,6 +80,8 @@ def _batch_rows(
         ]
         for definition in definitions:
             stored = document.data.get(definition.code)
+            if definition.code in secret and document.pk not in seen:
+                stored = None
             if (
                 typed
                 and stored is not None
@@ -88,15 +107,25 @@ class _Echo:
         return value
 
 
-def csv_response(document_type: DocumentType, queryset: Any, filename: str) -> StreamingHttpResponse:
+def _columns(document_type: DocumentType, user: Any) -> list[FieldDefinition]:
+    """The fields exported: confidential ones only for a user who sees them on some records."""
     definitions = selectors.field_definitions(document_type)
+    if confidential.sees_any(user, document_type.entity_type):
+        return definitions
+    return [d for d in definitions if not d.confidential]
+
+
+def csv_response(
+    document_type: DocumentType, queryset: Any, filename: str, *, user: Any
+) -> StreamingHttpResponse:
+    definitions = _columns(document_type, user)
     statuses = {status.code: status.label for status in selectors.statuses_of(document_type)}
     # Semicolons and a BOM: what Excel in a Russian locale opens correctly by a double click.
     writer = csv.writer(_Echo(), delimiter=";")
 
     def lines() -> Iterator[str]:
         yield "\ufeff" + writer.writerow([neutralise(value) for value in header(definitions)])
-        for row in rows(queryset.iterator(chunk_size=CHUNK), definitions, statuses, typed=False):
+        for row in rows(queryset.iterator(chunk_size=CHUNK), definitions, statuses, typed=False, user=user):
             yield writer.writerow(row)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
@@ -104,15 +133,15 @@ def csv_response(document_type: DocumentType, queryset: Any, filename: str) -> S
     return response
 
 
-def xlsx_response(document_type: DocumentType, queryset: Any, filename: str) -> HttpResponse:
+def xlsx_response(document_type: DocumentType, queryset: Any, filename: str, *, user: Any) -> HttpResponse:
     from openpyxl import Workbook
 
-    definitions = selectors.field_definitions(document_type)
+    definitions = _columns(document_type, user)
     statuses = {status.code: status.label for status in selectors.statuses_of(document_type)}
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=document_type.code[:31])
     sheet.append([neutralise(value) for value in header(definitions)])
-    for row in rows(queryset.iterator(chunk_size=CHUNK), definitions, statuses, typed=True):
+    for row in rows(queryset.iterator(chunk_size=CHUNK), definitions, statuses, typed=True, user=user):
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)

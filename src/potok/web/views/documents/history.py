@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from potok.audit.models import AuditEvent
 from potok.documents import selectors
+from potok.documents.confidential import MASK
 from potok.documents.fieldtypes import kind_of
 from potok.documents.models import DocumentType, FieldType
 
@@ -32,7 +33,12 @@ class ShownEvent:
     changes: dict[str, list[Any]]
 
 
-def shown_history(document_type: DocumentType, events: Iterable[AuditEvent]) -> list[ShownEvent]:
+def shown_history(
+    document_type: DocumentType, events: Iterable[AuditEvent], *, hidden: Iterable[str] = ()
+) -> list[ShownEvent]:
+    """The events as people read them; the values of `hidden` fields (confidential ones the reader may not
+    see) are masked: he learns that they changed, not what they were."""
+    hidden = set(hidden)
     events = list(events)
     definitions = {d.code: d for d in selectors.field_definitions(document_type, include_archived=True)}
     statuses = {status.code: status.label for status in selectors.statuses_of(document_type)}
@@ -40,7 +46,7 @@ def shown_history(document_type: DocumentType, events: Iterable[AuditEvent]) -> 
         {
             code: pair[index]
             for code, pair in event.changes.items()
-            if isinstance(pair, list) and len(pair) == 2
+            if isinstance(pair, list) and len(pair) == 2 and code not in hidden
         }
         for event in events
         for index in (0, 1)
@@ -55,7 +61,10 @@ def shown_history(document_type: DocumentType, events: Iterable[AuditEvent]) -> 
             if not isinstance(pair, list) or len(pair) != 2:
                 continue
             definition = definitions.get(code)
-            if definition is not None:
+            if definition is not None and code in hidden:
+                label = definition.label
+                pair = [None if value is None else str(MASK) for value in pair]
+            elif definition is not None:
                 kind = kind_of(definition)
                 label = definition.label
                 pair = [

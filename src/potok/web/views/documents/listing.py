@@ -4,7 +4,7 @@ CSV / XLSX export."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from potok.documents import selectors
+from potok.documents import confidential, selectors
 from potok.documents.fieldtypes import kind_of
 from potok.documents.fieldtypes.choice import ChoiceKind
 from potok.documents.models import Document, DocumentStatus, DocumentType, FieldDefinition, FieldType
@@ -120,6 +120,43 @@ def range_filters(definitions: list[FieldDefinition], request: HttpRequest) -> l
     return found
 
 
+def hidden_columns(user: Any, document_type: DocumentType) -> set[str]:
+    """Confidential fields left out of the list altogether: those of a user who sees them on no record."""
+    definitions = selectors.field_definitions(document_type)
+    if confidential.sees_any(user, document_type.entity_type):
+        return set()
+    return confidential.confidential_codes(definitions)
+
+
+def mask_confidential_cells(
+    context: dict[str, Any], definitions: list[FieldDefinition], user: Any, document_type: DocumentType
+) -> None:
+    """Empty the confidential cells of the rows whose confidential fields the user does not see."""
+    columns = {f"data.{code}" for code in confidential.confidential_codes(definitions)}
+    if not columns or not context.get("rows"):
+        return
+    seen = confidential.revealed(
+        user, document_type.entity_type, [row["object"].pk for row in context["rows"]]
+    )
+    for row in context["rows"]:
+        if row["object"].pk not in seen:
+            row["cells"] = [
+                (column, "" if column.name in columns else value) for column, value in row["cells"]
+            ]
+
+
+def without_fields(spec: ListSpec, hidden: set[str]) -> ListSpec:
+    """The list less the columns and filters of `hidden` fields (confidential ones the user may not see)."""
+    if not hidden:
+        return spec
+    names = {f"data.{code}" for code in hidden} | {f"f.{code}" for code in hidden}
+    return replace(
+        spec,
+        columns=[column for column in spec.columns if column.name not in names],
+        filters=[item for item in spec.filters if item.name not in names],
+    )
+
+
 def document_list_spec(document_type: DocumentType) -> ListSpec:
     definitions = selectors.field_definitions(document_type)
     statuses = {status.code: status for status in selectors.statuses_of(document_type)}
@@ -151,6 +188,7 @@ def filtered_documents(
         queryset,
         document_type,
         selectors.parse_filters(request.GET),
+        user=request.user,
         statuses=request.GET.getlist("status"),
     )
 

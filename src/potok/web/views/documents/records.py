@@ -23,6 +23,7 @@ from potok.audit.selectors import audit_events_for_record
 from potok.core import clock
 from potok.core.errors import Conflict, PermissionDenied, ValidationFailed
 from potok.documents import selectors, services
+from potok.documents.confidential import hidden_codes
 from potok.documents.forms import (
     add_errors,
     default_initial,
@@ -39,7 +40,10 @@ from potok.web.views.documents.listing import (
     document_list_spec,
     fill_reference_cells,
     filtered_documents,
+    hidden_columns,
+    mask_confidential_cells,
     range_filters,
+    without_fields,
 )
 from potok.web.views.errors import domain_errors
 
@@ -67,8 +71,9 @@ def document_list(request: HttpRequest, code: str) -> HttpResponse:
         queryset = Document.objects.none()
     else:
         queryset = selectors.documents_of(user, document_type)
-    spec = document_list_spec(document_type)
-    definitions = selectors.field_definitions(document_type)
+    hidden = hidden_columns(user, document_type)
+    spec = without_fields(document_list_spec(document_type), hidden)
+    definitions = [d for d in selectors.field_definitions(document_type) if d.code not in hidden]
     filter_errors: list[str] = []
     try:
         queryset = filtered_documents(request, queryset, document_type)
@@ -81,6 +86,7 @@ def document_list(request: HttpRequest, code: str) -> HttpResponse:
         filter_errors += [message for messages_ in error.errors.values() for message in messages_]
         context = spec.context(_without_cursor(request), queryset.none())
     fill_reference_cells(context, definitions)
+    mask_confidential_cells(context, definitions, user, document_type)
     params = request.GET.copy()
     params.pop("after", None)
     statuses = selectors.statuses_of(document_type)
@@ -127,8 +133,8 @@ def document_export(request: HttpRequest, code: str) -> HttpResponseBase:
     queryset = queryset.order_by(*spec.sorts.get(sort, spec.sorts[spec.default_sort]))[: export.EXPORT_LIMIT]
     filename = f"{document_type.code}"
     if request.GET.get("format") == "xlsx":
-        return export.xlsx_response(document_type, queryset, filename)
-    return export.csv_response(document_type, queryset, filename)
+        return export.xlsx_response(document_type, queryset, filename, user=request.user)
+    return export.csv_response(document_type, queryset, filename, user=request.user)
 
 
 def _values_form(
@@ -140,17 +146,25 @@ def _values_form(
     initial: Any = None,
     document: Document | None = None,
 ) -> Any:
-    definitions = selectors.field_definitions(document_type)
+    definitions = _form_definitions(document_type, user, document)
     form_class = values_form_class(
         definitions, options=form_options(user, held=document.data if document is not None else None)
     )
     form = form_class(data, files, initial=initial)
     if document is not None:
         # A file field shows the file it holds, with a box to remove it.
-        for value in selectors.shown_values(definitions, document.data, include_empty=False):
+        seen = selectors.values_seen_by(user, document)
+        for value in selectors.shown_values(definitions, seen, include_empty=False):
             if value.definition.field_type == FieldType.FILE:
                 form.fields[value.definition.code].current = value.text  # type: ignore[attr-defined]
     return definitions, form
+
+
+def _form_definitions(document_type: DocumentType, user: Any, document: Document | None) -> list[Any]:
+    """The fields a form shows: not the confidential ones the user may not see (a save keeps them)."""
+    definitions = selectors.field_definitions(document_type)
+    hidden = hidden_codes(user, document_type.entity_type, definitions, document.pk if document else None)
+    return [d for d in definitions if d.code not in hidden]
 
 
 @login_required
@@ -174,7 +188,7 @@ def document_create(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("%(number)s is registered.") % {"number": document.number})
             return redirect("web:document_detail", code=code, pk=document.pk)
     else:
-        definitions = selectors.field_definitions(document_type)
+        definitions = _form_definitions(document_type, request.user, None)
         # Defaults, then values given in the query string (?complaint=42); the service checks them on save.
         initial = {
             **default_initial(definitions, now=clock.now()),
@@ -194,7 +208,10 @@ def document_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     document_type = _type(code)
     user = request.user
     document = selectors.document_get(user, document_type, pk)
-    definitions = selectors.field_definitions(document_type, include_archived=True)
+    hidden = selectors.hidden_fields(user, document)
+    definitions = [
+        d for d in selectors.field_definitions(document_type, include_archived=True) if d.code not in hidden
+    ]
     shown = selectors.shown_values([d for d in definitions if not d.is_archived], document.data)
     archived = selectors.shown_values(
         [d for d in definitions if d.is_archived], document.data, include_empty=False
@@ -220,6 +237,7 @@ def document_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             "audit_events": shown_history(
                 document_type,
                 audit_events_for_record(entity_type=document_type.entity_type, record_id=document.pk)[:100],
+                hidden=hidden,
             ),
         },
     )
@@ -284,7 +302,7 @@ def document_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             return redirect("web:document_detail", code=code, pk=pk)
         version = request.POST.get("version")
     else:
-        definitions = selectors.field_definitions(document_type)
+        definitions = _form_definitions(document_type, request.user, document)
         _definitions, form = _values_form(
             document_type, request.user, initial=initial_values(definitions, document.data), document=document
         )
