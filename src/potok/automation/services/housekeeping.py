@@ -23,7 +23,10 @@ def retention() -> timedelta:
 
 
 def evaluations_prune(*, limit: int = PRUNE_CHUNK) -> int:
-    """Delete evaluations older than the retention (POTOK_EVALUATION_RETENTION_DAYS, 90 by default)."""
+    """Delete evaluations older than the retention (POTOK_EVALUATION_RETENTION_DAYS, 90 by default; 0 keeps
+    them forever, like every retention setting)."""
+    if retention() <= timedelta(0):
+        return 0
     cutoff = clock.now() - retention()
     ids = list(
         RuleEvaluation.objects.filter(evaluated_at__lt=cutoff)
