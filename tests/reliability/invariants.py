@@ -237,6 +237,12 @@ def webhooks_accounted(rows: Query, received: dict[str, int]) -> Check:
         if not accounted:
             broken.append({"instance": instance, "message": message_id, "status": status})
     broken += [{"instance": i, "deliveries": n} for i, n in per_instance.items() if n != 1]
+    # Why an endpoint may see a message twice (webhooks are at-least-once; receivers dedupe by webhook-id):
+    # an attempt that failed after the request had left — a timeout, a cut connection, a killed worker.
+    retried, timed_out = rows(
+        "SELECT (SELECT count(*) FROM notifications_delivery WHERE attempts > 1), "
+        " (SELECT count(*) FROM notifications_deliveryattempt WHERE error ILIKE '%%timed out%%')"
+    )[0]
     return Check(
         "every webhook is sent, retried or an administrator's dead letter — none lost",
         not broken,
@@ -244,6 +250,8 @@ def webhooks_accounted(rows: Query, received: dict[str, int]) -> Check:
             **{f"deliveries {name}": count for name, count in sorted(statuses.items())},
             "received by the endpoint": len(received),
             "received more than once": sum(1 for n in received.values() if n > 1),
+            "deliveries tried more than once": retried,
+            "attempts timed out": timed_out,
         },
         broken,
     )
