@@ -260,3 +260,95 @@ def test_a_job_whose_worker_died_can_be_cancelled(person, demo_company, run_on_c
     job = import_cancel(actor=person("admin"), job=job)
 
     assert job.status == JobStatus.CANCELLED and job.message
+
+
+def _run_queued_imports() -> list[list[int]]:
+    """Run the queued import task (its transaction commits for real); the event ids it handed to the
+    dispatcher after the commit, one list per queued dispatch task."""
+    from django_tasks import default_task_backend
+
+    from potok.automation.tasks import dispatch_events
+    from tests.imports.conftest import run_import_tasks
+
+    run_import_tasks()
+    queued = [
+        list(result.args[0])
+        for result in default_task_backend.results  # type: ignore[attr-defined]
+        if result.task.name == dispatch_events.name
+    ]
+    default_task_backend.clear()  # type: ignore[attr-defined]
+    return queued
+
+
+def _queue_the_import(person, content: bytes) -> ImportJob:  # type: ignore[no-untyped-def]
+    """Upload and preview (committed), then ask for the import; nothing queued but the import itself."""
+    from django_tasks import default_task_backend
+
+    from tests.imports.conftest import run_import_tasks
+
+    job = import_preview(actor=person("admin"), job=upload(person, content))
+    run_import_tasks()
+    job.refresh_from_db()
+    assert job.status == JobStatus.PREVIEWED, job.message
+    default_task_backend.clear()  # type: ignore[attr-defined]  (the demo company's own dispatches)
+    return import_start(actor=person("admin"), job=job)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_writes_one_event_per_created_record_handed_to_automation_once(
+    person, demo_company
+) -> None:
+    events_before = DomainEvent.objects.count()
+    known = set(Counterparty.objects.values_list("pk", flat=True))
+    job = _queue_the_import(person, small_file(1200))
+
+    dispatched = _run_queued_imports()
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.message
+    created = set(Counterparty.objects.values_list("pk", flat=True)) - known
+    events = list(DomainEvent.objects.order_by("pk")[events_before:])
+    imported = [event for event in events if event.entity_type == "counterparty"]
+    assert len(created) == job.counts["created"] > 1000
+    assert sorted(event.record_id for event in imported) == sorted(created)
+    assert {(event.kind, event.origin, event.actor_id) for event in imported} == {
+        ("created", "import", person("admin").pk)
+    }
+    one = next(event for event in imported if event.record_id == min(created))
+    record = Counterparty.objects.get(pk=one.record_id)
+    assert one.snapshot["inn"] == record.inn and one.changes["inn"] == [None, record.inn]
+    assert AuditEvent.objects.filter(
+        entity_type="counterparty", origin="import", action="created"
+    ).count() == len(created)
+    # every event of the import handed to the dispatcher exactly once, after the commit, in chunks
+    handed = [event_id for chunk in dispatched for event_id in chunk]
+    assert sorted(handed) == [event.pk for event in events] and len(handed) == len(set(handed))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_import_leaves_no_event_and_queues_no_dispatch(person, demo_company, monkeypatch) -> None:
+    job = _queue_the_import(person, small_file(1200))
+    events_before, audit_before = DomainEvent.objects.count(), AuditEvent.objects.count()
+    counterparties_before = Counterparty.objects.count()
+    from potok.clients.services import counterparties
+
+    original = counterparties.record_creations
+    calls = []
+
+    def failing_after_the_first_batch(**kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        original(**kwargs)  # the first batch's events are written, then the second batch fails
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(counterparties, "record_creations", failing_after_the_first_batch)
+
+    with translation.override("en"):
+        dispatched = _run_queued_imports()
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and len(calls) == 2
+    assert Counterparty.objects.count() == counterparties_before
+    assert DomainEvent.objects.count() == events_before
+    assert AuditEvent.objects.count() == audit_before
+    assert dispatched == []
