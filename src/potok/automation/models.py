@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # A record id for starts that concern no record (a schedule, a webhook).
 NO_RECORD = 0
@@ -205,7 +206,7 @@ class RuleStart(models.Model):
 
 
 class IncidentState(models.TextChoices):
-    OPEN = "open", _("open")
+    OPEN = "open", pgettext_lazy("incident", "open")
     RESOLVED = "resolved", _("resolved")
 
 

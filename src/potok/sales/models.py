@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Currency(models.TextChoices):
@@ -145,7 +146,7 @@ class Pipeline(models.Model):
 
 
 class StageKind(models.TextChoices):
-    OPEN = "open", _("open")
+    OPEN = "open", pgettext_lazy("deal stage", "open")
     WON = "won", _("won")
     LOST = "lost", _("lost")
 

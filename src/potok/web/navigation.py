@@ -41,12 +41,12 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Sales reports"), "web:sales_reports", "bar-chart-line", entity_type="deal"),
     NavItem(_("Processes"), "web:process_monitor", "activity", entity_type="process_instance"),
     NavItem(_("Designer"), "web:process_designer_home", "bezier2", admin_only=True),
+    NavItem(_("Notifications"), "web:notification_list", "bell"),
     NavItem(_("Users"), "web:user_list", "people", entity_type="user", group="organisation"),
     NavItem(
         _("Departments"), "web:department_list", "diagram-3", entity_type="department", group="organisation"
     ),
     NavItem(_("Roles"), "web:role_list", "person-badge", admin_only=True, group="organisation"),
-    NavItem(_("Notifications"), "web:notification_list", "bell"),
     NavItem(
         _("Calendars"), "web:calendar_list", "calendar3", entity_type="business_calendar", group="settings"
     ),

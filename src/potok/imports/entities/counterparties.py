@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from potok.access.models import Action
 from potok.access.selectors import visible_records
@@ -59,7 +59,7 @@ class CounterpartyImporter:
     fields = [
         ImportField(
             "name",
-            gettext_lazy("Name"),
+            pgettext_lazy("counterparty", "Name"),
             ("наименование", "название", "краткое наименование", "контрагент", "клиент", "company"),
             required=True,
         ),

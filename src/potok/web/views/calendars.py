@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from potok.access.models import Action
@@ -70,7 +70,7 @@ def hours_text(hours: list[list[str]]) -> str:
 
 
 class CalendarForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("title", "Name"), max_length=200)
     code = forms.SlugField(label=gettext_lazy("Code"), max_length=64)
     time_zone = forms.CharField(
         label=gettext_lazy("Time zone"),

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from potok.access.models import Action
@@ -72,7 +72,7 @@ def _responsible_choices() -> list[tuple[str, Any]]:
 
 COUNTERPARTY_LIST = ListSpec(
     columns=[
-        Column("name", gettext_lazy("Name"), link=True),
+        Column("name", pgettext_lazy("counterparty", "Name"), link=True),
         Column("inn", gettext_lazy("ИНН")),
         Column("phones", gettext_lazy("Phone"), render=lambda c: c.phones[0] if c.phones else ""),
         Column("segment", gettext_lazy("Segment")),
@@ -186,7 +186,7 @@ def counterparty_choices(request: HttpRequest) -> HttpResponse:
 
 class CounterpartyForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=CounterpartyKind.choices)
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=300)
+    name = forms.CharField(label=pgettext_lazy("counterparty", "Name"), max_length=300)
     full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=500, required=False)
     inn = forms.CharField(label=gettext_lazy("ИНН"), max_length=20, required=False)
     kpp = forms.CharField(label=gettext_lazy("КПП"), max_length=20, required=False)
@@ -411,7 +411,7 @@ def counterparty_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 CONTACT_LIST = ListSpec(
     columns=[
-        Column("full_name", gettext_lazy("Name"), link=True),
+        Column("full_name", pgettext_lazy("person", "Name"), link=True),
         Column("position", gettext_lazy("Position")),
         Column("counterparty", gettext_lazy("Counterparty")),
         Column("phones", gettext_lazy("Phone"), render=lambda c: c.phones[0] if c.phones else ""),

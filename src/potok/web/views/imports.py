@@ -13,7 +13,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from potok.access.models import Action
@@ -160,7 +160,7 @@ def _value_labels(job: Any) -> list[tuple[str, Any]]:
         if job.entity_type == "counterparty"
         else ["name", "counterparty", "phones", "emails"]
     )
-    fallback = {"counterparty": gettext_lazy("Counterparty"), "name": gettext_lazy("Name")}
+    fallback = {"counterparty": gettext_lazy("Counterparty"), "name": pgettext_lazy("title", "Name")}
     return [(key, labels.get(key) or fallback.get(key, key)) for key in keys]
 
 

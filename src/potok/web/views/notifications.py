@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from potok.access.selectors import is_administrator
@@ -175,7 +175,7 @@ def _event_type_choices() -> list[tuple[str, Any]]:
 
 
 class EndpointForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("title", "Name"), max_length=200)
     url = forms.CharField(label=gettext_lazy("URL"), max_length=1000, widget=forms.URLInput)
     event_types = forms.MultipleChoiceField(
         label=gettext_lazy("Event types"), choices=_event_type_choices, widget=forms.CheckboxSelectMultiple

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from potok.access import registry
@@ -30,7 +31,7 @@ from potok.web.views.errors import domain_errors
 
 USER_LIST = ListSpec(
     columns=[
-        Column("display_name", _("Name"), link=True),
+        Column("display_name", pgettext_lazy("person", "Name"), link=True),
         Column("username", _("Login")),
         Column("department", _("Department")),
         Column("position", _("Position")),
@@ -173,7 +174,7 @@ class RoleAssignForm(forms.Form):
 
 
 class DepartmentForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("title", "Name"), max_length=200)
     code = forms.SlugField(label=_("Code"), max_length=64)
     parent = forms.ChoiceField(label=_("Parent department"), required=False)
     head = forms.ChoiceField(label=_("Head"), required=False)

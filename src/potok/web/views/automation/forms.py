@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from potok.automation.models import RuleEvent, StartRule, TriggerMode
 from potok.automation.schema import rule_entity_types
@@ -83,7 +84,7 @@ def mapping_from_text(text: str) -> list[dict[str, str]]:
 
 
 class RuleForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("title", "Name"), max_length=200)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -118,7 +119,9 @@ class RuleForm(forms.Form):
     )
     time_zone = forms.CharField(label=_("Time zone"), required=False)
     condition = forms.CharField(required=False, widget=forms.HiddenInput())
-    trigger_mode = forms.ChoiceField(label=_("Start"), choices=TriggerMode.choices)
+    trigger_mode = forms.ChoiceField(
+        label=pgettext_lazy("how a rule starts its process", "Start"), choices=TriggerMode.choices
+    )
     debounce_seconds = forms.IntegerField(label=_("Debounce window, seconds"), min_value=1, initial=60)
     process_key = forms.ChoiceField(label=_("Process to start"))
     process_version = forms.IntegerField(

@@ -133,6 +133,19 @@ def instance_diagram(request: HttpRequest, instance_id: str) -> JsonResponse:
     )
 
 
+DETAIL_LABELS = {
+    "reason": pgettext_lazy("operation detail", "reason"),
+    "variables": pgettext_lazy("operation detail", "variables"),
+    "node": pgettext_lazy("operation detail", "step"),
+    "from": pgettext_lazy("operation detail", "from"),
+    "to": pgettext_lazy("operation detail", "to"),
+    "incident": pgettext_lazy("operation detail", "incident"),
+    "mapping": pgettext_lazy("operation detail", "node mapping"),
+    "moves": pgettext_lazy("operation detail", "rows moved"),
+    "dropped": pgettext_lazy("operation detail", "waits removed"),
+}
+
+
 def _details(details: dict[str, Any], names: dict[str, str]) -> str:
     parts = []
     for key, value in details.items():
@@ -140,8 +153,10 @@ def _details(details: dict[str, Any], names: dict[str, str]) -> str:
             value = names.get(value, value)
         elif isinstance(value, list):
             value = ", ".join(str(item) for item in value)
+        elif isinstance(value, dict):
+            value = ", ".join(f"{source} → {target}" for source, target in value.items())
         if value not in ("", None):
-            parts.append(f"{key}: {value}")
+            parts.append(f"{DETAIL_LABELS.get(key, key)}: {value}")
     return "; ".join(parts)
 
 

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from potok.access.models import Action
@@ -29,7 +29,7 @@ from potok.web.views.sales.common import add_errors, error_text, number, set_cho
 
 PRODUCT_LIST = ListSpec(
     columns=[
-        Column("name", gettext_lazy("Name"), link=True),
+        Column("name", pgettext_lazy("title", "Name"), link=True),
         Column("article", gettext_lazy("Article")),
         Column("kind", gettext_lazy("Kind"), render=lambda product: product.get_kind_display()),
         Column(
@@ -69,7 +69,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 
 class ProductForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=300)
+    name = forms.CharField(label=pgettext_lazy("title", "Name"), max_length=300)
     article = forms.CharField(label=gettext_lazy("Article"), max_length=64, required=False)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ProductKind.choices)
     unit = forms.ChoiceField(label=gettext_lazy("Unit (ОКЕИ)"))
@@ -190,7 +190,7 @@ def price_list_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class CompanyForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=300, required=False)
+    name = forms.CharField(label=pgettext_lazy("title", "Name"), max_length=300, required=False)
     inn = forms.CharField(label=gettext_lazy("ИНН"), max_length=12, required=False)
     kpp = forms.CharField(label=gettext_lazy("КПП"), max_length=9, required=False)
     ogrn = forms.CharField(label=gettext_lazy("ОГРН"), max_length=15, required=False)

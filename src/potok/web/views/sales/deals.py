@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from potok.access.models import Action
@@ -262,7 +262,7 @@ class LineForm(forms.Form):
     product = forms.TypedChoiceField(
         label=gettext_lazy("Product or service"), coerce=int, required=False, empty_value=None
     )
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=300, required=False)
+    name = forms.CharField(label=pgettext_lazy("title", "Name"), max_length=300, required=False)
     quantity = forms.DecimalField(label=gettext_lazy("Quantity"), max_digits=16, decimal_places=3, initial=1)
     price = forms.DecimalField(
         label=gettext_lazy("Price"),
@@ -444,7 +444,8 @@ def document_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 class SendForm(forms.Form):
     to = forms.CharField(
-        label=gettext_lazy("To"), help_text=gettext_lazy("Separate several addresses with commas.")
+        label=pgettext_lazy("recipient", "To"),
+        help_text=gettext_lazy("Separate several addresses with commas."),
     )
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=300, required=False)
     message = forms.CharField(
