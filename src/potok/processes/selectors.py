@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from potok.access.selectors import is_administrator, visible_records
 from potok.core.errors import NotFound
@@ -27,25 +28,41 @@ from potok.processes.models import (
 LIVE_STATES = ("running", "suspended")
 
 
+def _count(queryset: QuerySet[Any], group: str, expression: Any) -> Coalesce:
+    """A correlated count: one short index scan per row of the outer query. A join with every instance
+    and COUNT(DISTINCT …) grouped the whole instance table for each page (issue #7)."""
+    counted = queryset.order_by().values(group).annotate(n=expression).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _instances(**filters: Any) -> QuerySet[ProcessInstance]:
+    return ProcessInstance.objects.filter(**filters)
+
+
 def definitions_with_counts() -> QuerySet[ProcessDefinition]:
+    by_definition = "version__definition"
     return ProcessDefinition.objects.annotate(
-        running=Count(
-            "versions__instances", filter=Q(versions__instances__state__in=LIVE_STATES), distinct=True
+        running=_count(
+            _instances(version__definition=OuterRef("pk"), state__in=LIVE_STATES), by_definition, Count("*")
         ),
-        completed=Count(
-            "versions__instances", filter=Q(versions__instances__state="completed"), distinct=True
+        completed=_count(
+            _instances(version__definition=OuterRef("pk"), state="completed"), by_definition, Count("*")
         ),
-        with_incidents=Count(
-            "versions__instances", filter=Q(versions__instances__incidents__state="open"), distinct=True
+        with_incidents=_count(
+            Incident.objects.filter(instance__version__definition=OuterRef("pk"), state="open"),
+            "instance__version__definition",
+            Count("instance_id", distinct=True),
         ),
-        version_count=Count("versions", distinct=True),
+        version_count=_count(
+            ProcessVersion.objects.filter(definition=OuterRef("pk")), "definition", Count("*")
+        ),
     ).order_by("name")
 
 
 def versions_with_counts(definition: ProcessDefinition) -> QuerySet[ProcessVersion]:
     return definition.versions.annotate(
-        running=Count("instances", filter=Q(instances__state__in=LIVE_STATES), distinct=True),
-        completed=Count("instances", filter=Q(instances__state="completed"), distinct=True),
+        running=_count(_instances(version=OuterRef("pk"), state__in=LIVE_STATES), "version", Count("*")),
+        completed=_count(_instances(version=OuterRef("pk"), state="completed"), "version", Count("*")),
     ).order_by("-number")
 
 
@@ -140,7 +157,11 @@ WAITING_STATES_EXCLUDED = ("scope", "completed", "cancelled")
 def versions_with_all_counts(definition: ProcessDefinition) -> QuerySet[ProcessVersion]:
     """A definition's versions with running, completed and with-open-incident instance counts."""
     return versions_with_counts(definition).annotate(
-        with_incidents=Count("instances", filter=Q(instances__incidents__state="open"), distinct=True)
+        with_incidents=_count(
+            Incident.objects.filter(instance__version=OuterRef("pk"), state="open"),
+            "instance__version",
+            Count("instance_id", distinct=True),
+        )
     )
 
 
