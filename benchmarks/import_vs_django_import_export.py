@@ -82,7 +82,10 @@ def recreate_postgres_database(url: str) -> None:
 
 
 def setup_django() -> None:
-    os.environ.setdefault("POTOK_DEBUG", "1")
+    # As a server runs: without DEBUG (which logs every query, a cost no production run pays) and with
+    # the embedded mode's generated secret key.
+    os.environ["POTOK_DEBUG"] = "0"
+    os.environ["POTOK_EMBEDDED"] = "1"
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         recreate_postgres_database(os.environ["DATABASE_URL"])
     if "DATABASE_URL" not in os.environ:
