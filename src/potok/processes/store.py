@@ -248,23 +248,39 @@ class DjangoStore:
                 f"SELECT {TASK_COLUMNS} FROM processes_task WHERE instance_id = ? AND state = 'open'", key
             )
         }
-        state.jobs = {
-            row[0]: self._job(sql, row)
-            for row in sql.rows(f"SELECT {JOB_COLUMNS} FROM processes_job WHERE instance_id = ?", key)
-        }
-        state.subscriptions = {
-            row[0]: self._subscription(sql, row)
+        # Most instances have no timers, subscriptions or open incidents: one round trip asks which of the
+        # three tables has rows, and only those are read.
+        present = {
+            row[0]
             for row in sql.rows(
-                f"SELECT {SUBSCRIPTION_COLUMNS} FROM processes_subscription WHERE instance_id = ?", key
+                "SELECT k FROM (SELECT 'job' AS k FROM processes_job WHERE instance_id = ? LIMIT 1) AS j "
+                "UNION ALL SELECT k FROM (SELECT 'subscription' AS k FROM processes_subscription "
+                "WHERE instance_id = ? LIMIT 1) AS s "
+                "UNION ALL SELECT k FROM (SELECT 'incident' AS k FROM processes_incident "
+                "WHERE instance_id = ? AND state = 'open' LIMIT 1) AS i",
+                key * 3,
             )
         }
-        state.incidents = {
-            row[0]: self._incident(sql, row)
-            for row in sql.rows(
-                f"SELECT {INCIDENT_COLUMNS} FROM processes_incident WHERE instance_id = ? AND state = 'open'",
-                key,
-            )
-        }
+        if "job" in present:
+            state.jobs = {
+                row[0]: self._job(sql, row)
+                for row in sql.rows(f"SELECT {JOB_COLUMNS} FROM processes_job WHERE instance_id = ?", key)
+            }
+        if "subscription" in present:
+            state.subscriptions = {
+                row[0]: self._subscription(sql, row)
+                for row in sql.rows(
+                    f"SELECT {SUBSCRIPTION_COLUMNS} FROM processes_subscription WHERE instance_id = ?", key
+                )
+            }
+        if "incident" in present:
+            state.incidents = {
+                row[0]: self._incident(sql, row)
+                for row in sql.rows(
+                    f"SELECT {INCIDENT_COLUMNS} FROM processes_incident WHERE instance_id = ? AND state = 'open'",
+                    key,
+                )
+            }
         return state
 
     def load_task(self, task_id: str) -> Task:
