@@ -4,6 +4,8 @@ who migrated; bad input names its field and changes nothing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from potok.processes.models import HistoryEntry, OperationLog, ProcessInstance, Task
@@ -19,6 +21,12 @@ def publish_renamed(key: str = "approval") -> None:
     process_publish_file(actor=None, data=data, source_name=f"{key}.bpmn")
 
 
+def in_english(client: Any) -> Any:
+    """The assertions read the English texts, whatever the default language of the installation."""
+    client.cookies["django_language"] = "en"
+    return client
+
+
 def messages_of(response) -> list[str]:  # type: ignore[no-untyped-def]
     return [str(message) for message in response.context["messages"]]
 
@@ -28,7 +36,7 @@ def test_an_instance_is_migrated_after_its_dry_run_with_a_node_mapped(client_as,
     instance = started("approval")
     history_before = HistoryEntry.objects.filter(instance=instance).count()
     publish_renamed()
-    admin = client_as("admin")
+    admin = in_english(client_as("admin"))
     url = f"/processes/instances/{instance.pk}/migrate/"
     assert 'href="' + url + '"' in admin.get(f"/processes/instances/{instance.pk}/").content.decode()
 
@@ -54,6 +62,9 @@ def test_an_instance_is_migrated_after_its_dry_run_with_a_node_mapped(client_as,
     instance.refresh_from_db()
     assert instance.version.number == 2
     assert applied.context["diagram"]["state"]["active"] == ["check"]
+    assert list(Task.objects.filter(instance=instance, state="open").values_list("node_id", flat=True)) == [
+        "check"
+    ]
     assert HistoryEntry.objects.filter(instance=instance).count() == history_before
     log = OperationLog.objects.get(instance=instance, operation="migrate")
     assert log.actor == person("admin") and log.details["mapping"] == {"review": "check"}
@@ -80,7 +91,7 @@ def test_the_task_of_a_migrated_instance_is_at_the_mapped_step_and_can_be_comple
 def test_a_migration_with_conflicts_or_a_wrong_version_changes_nothing(client_as, started) -> None:  # type: ignore[no-untyped-def]
     instance = started("approval")
     publish_renamed()
-    admin = client_as("admin")
+    admin = in_english(client_as("admin"))
     url = f"/processes/instances/{instance.pk}/migrate/"
 
     conflicted = admin.post(url, {"version": 2}, follow=True)
@@ -105,7 +116,7 @@ def test_every_running_instance_of_a_version_is_migrated_from_the_definition_pag
     # given two instances on v1 and a v2 with the same element ids
     first, second = started("approval"), started("approval")
     published("approval", task_name="Review v2")
-    admin = client_as("admin")
+    admin = in_english(client_as("admin"))
     definition = admin.get("/processes/definitions/approval/").content.decode()
     assert "/processes/definitions/approval/migrate/?from=1" in definition
 
