@@ -44,7 +44,18 @@ def _earlier_open_of_same_endpoint() -> Exists:
 @transaction.atomic
 def _claim(queryset: QuerySet[Delivery], now: datetime) -> list[Delivery]:
     token = uuid.uuid4().hex
-    claimed = queryset.filter(status__in=CLAIMABLE_STATUSES, next_attempt_at__lte=now).update(
+    candidates = list(
+        queryset.filter(status__in=CLAIMABLE_STATUSES, next_attempt_at__lte=now).values_list("pk", flat=True)
+    )
+    if not candidates:
+        return []
+    # The conditional UPDATE names its rows by id only, so that PostgreSQL re-checks the status on the row
+    # it waited for. A queryset with a join or a subquery (the endpoint's, the earlier deliveries') becomes
+    # `UPDATE … WHERE id IN (SELECT …)`, whose condition is not re-checked after the wait: a worker that
+    # waited for another's claim claimed the same delivery again and the webhook went out twice.
+    claimed = Delivery.objects.filter(
+        pk__in=candidates, status__in=CLAIMABLE_STATUSES, next_attempt_at__lte=now
+    ).update(
         status=DeliveryStatus.SENDING,
         claim_token=token,
         lease_expires_at=now + LEASE,
