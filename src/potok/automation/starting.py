@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Case, CharField, Value, When
 
+from potok.automation.alerts import tell_about_rule_incident
 from potok.automation.mapping import MappingError
 from potok.automation.models import (
     IncidentState,
@@ -336,7 +337,7 @@ def raise_incident(
             existing.rule_version_id = rule.version_id
         existing.save(update_fields=["attempts", "message", "kind", "updated_at", "rule_version"])
         return existing
-    return RuleIncident.objects.create(
+    incident = RuleIncident.objects.create(
         rule_id=rule.id if rule else None,
         rule_version_id=rule.version_id if rule else None,
         trigger=trigger,
@@ -350,6 +351,8 @@ def raise_incident(
         created_at=now,
         updated_at=now,
     )
+    tell_about_rule_incident(incident, rule.name if rule else "")
+    return incident
 
 
 def flag_rule(rule_id: int, reason: str) -> None:
