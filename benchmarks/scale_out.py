@@ -65,6 +65,8 @@ def main() -> int:
     with Harness(settings, server_url=url) as harness:
         report = harness.run()
     print(report.text())
+    if args.keep_database:
+        print(f"kept: database {harness.database}, processes' logs in {harness.directory}")
     return 0 if report.held else 1
 
 

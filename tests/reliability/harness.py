@@ -151,7 +151,8 @@ class WebhookEndpoint:
         self.thread.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
+        if self.thread.is_alive():  # shutdown() would wait forever for a loop that never started
+            self.server.shutdown()
         self.server.server_close()
 
 
@@ -292,17 +293,19 @@ class Harness:
         self.close()
 
     def close(self) -> None:
-        for child in self.webs + self.workers:
-            try:
-                child.stop()
-            except Exception:
-                child.kill()
-        self.endpoint.stop()
-        if not self.settings.keep_database:
-            shutil.rmtree(self.directory, ignore_errors=True)
-        if self.created and not self.settings.keep_database:
-            with psycopg.connect(self.admin_dsn, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        try:
+            for child in self.webs + self.workers:
+                try:
+                    child.stop()
+                except Exception:
+                    child.kill()
+            self.endpoint.stop()
+        finally:
+            if not self.settings.keep_database:
+                shutil.rmtree(self.directory, ignore_errors=True)
+                if self.created:
+                    with psycopg.connect(self.admin_dsn, autocommit=True) as admin:
+                        admin.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 
     def environment(self) -> dict[str, str]:
         environ = {
