@@ -18,9 +18,18 @@ from potok.api.pagination import PageOut, page_of
 from potok.clients import duplicates, selectors, services
 from potok.clients.selectors import CounterpartyFilters
 from potok.core.errors import PermissionDenied, ValidationFailed
+from potok.documents.custom_fields import custom_values_seen
 from potok.imports.exports import export_rows
 
 router = Router(tags=["clients"])
+
+
+def _custom_seen(record: Any, context: Any, entity_code: str) -> dict[str, Any]:
+    """The record's custom values less the confidential ones the caller may not see (left out)."""
+    request = (context or {}).get("request")
+    if request is None:
+        return dict(record.custom_fields)
+    return custom_values_seen(request.user, entity_code, record.pk, record.custom_fields)
 
 
 class CounterpartyOut(Schema):
@@ -44,6 +53,10 @@ class CounterpartyOut(Schema):
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_custom_fields(counterparty: Any, context: Any = None) -> dict[str, Any]:
+        return _custom_seen(counterparty, context, "counterparty")
 
 
 class CounterpartyIn(Schema):
@@ -128,6 +141,10 @@ class ContactOut(Schema):
     consent_withdrawn_on: dt.date | None
     custom_fields: dict[str, Any]
     version: int
+
+    @staticmethod
+    def resolve_custom_fields(contact: Any, context: Any = None) -> dict[str, Any]:
+        return _custom_seen(contact, context, "contact")
 
 
 class ContactIn(Schema):

@@ -12,10 +12,14 @@ Files in custom fields come back from `clean_custom_values` as PendingUpload; st
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from potok.core import clock
+from potok.core.errors import ValidationFailed
+from potok.documents.confidential import MASK, hidden_codes, without
 from potok.documents.fieldtypes import PendingUpload, ValueContext
 from potok.documents.forms import add_errors, initial_values, raw_values, values_form_class
 from potok.documents.models import DocumentType, FieldDefinition
@@ -28,8 +32,12 @@ __all__ = [
     "clean_custom_values",
     "custom_field_definitions",
     "custom_value_changes",
+    "custom_values_seen",
     "custom_values_shown",
+    "guard_custom_values",
+    "hidden_custom_codes",
     "initial_values",
+    "mask_custom_history",
     "merge_custom_values",
     "raw_values",
     "store_custom_files",
@@ -106,3 +114,63 @@ def store_custom_files(
 def custom_values_shown(entity_code: str, values: Mapping[str, Any]) -> list[Any]:
     """The custom values of a record as text, for its page (ShownValue: definition, stored, text)."""
     return shown_values(custom_field_definitions(entity_code), values or {}, include_empty=False)
+
+
+def hidden_custom_codes(user: Any, entity_code: str, record_pk: Any = None) -> set[str]:
+    """The confidential custom fields of `entity_code` the user may not see on record `record_pk` (None: a
+    record he is making); archived fields count, their stored values stay hidden too."""
+    definitions = custom_field_definitions(entity_code, include_archived=True)
+    return hidden_codes(user, entity_code, definitions, record_pk)
+
+
+def custom_values_seen(
+    user: Any, entity_code: str, record_pk: Any, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The record's custom values less the confidential ones the user may not see (left out, not blanked)."""
+    if not values:
+        return {}
+    return without(values or {}, hidden_custom_codes(user, entity_code, record_pk))
+
+
+def guard_custom_values(
+    actor: Any,
+    entity_code: str,
+    record_pk: Any,
+    given: Mapping[str, Any],
+    stored: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The custom values to store when `actor` sends `given` for the whole set: a value for a confidential
+    field he may not see is refused (ValidationFailed naming `custom_fields.<code>`, it would overwrite
+    what he cannot read); the stored values of such fields, which he was not shown, are kept."""
+    hidden = hidden_custom_codes(actor, entity_code, record_pk)
+    if not hidden:
+        return dict(given)
+    errors = {
+        f"custom_fields.{code}": _("You may not change this confidential field.")
+        for code in given
+        if code in hidden
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    kept = {code: value for code, value in (stored or {}).items() if code in hidden}
+    return {**given, **kept}
+
+
+def mask_custom_history(user: Any, entity_code: str, record_pk: Any, events: Iterable[Any]) -> list[Any]:
+    """History rows of a record as `user` may read them: the values of confidential custom fields he may
+    not see are shown as MASK (the row still says the field changed)."""
+    events = list(events)
+    hidden = hidden_custom_codes(user, entity_code, record_pk)
+    if not hidden:
+        return events
+    for event in events:
+        pair = (event.changes or {}).get("custom_fields")
+        if not isinstance(pair, list | tuple):
+            continue
+        event.changes["custom_fields"] = [
+            {code: str(MASK) if code in hidden else value for code, value in side.items()}
+            if isinstance(side, dict)
+            else side
+            for side in pair
+        ]
+    return events

@@ -22,6 +22,7 @@ from potok.clients.validation import check_contact
 from potok.core import clock
 from potok.core.errors import Conflict, NotFound, ValidationFailed
 from potok.core.models import EventKind
+from potok.documents.custom_fields import guard_custom_values
 
 ENTITY = "contact"
 
@@ -38,6 +39,14 @@ def _check_counterparty(counterparty: Counterparty | None) -> Counterparty:
     return counterparty
 
 
+def _guard_custom(actor: Any, record_pk: int | None, cleaned: dict[str, Any], stored: Any) -> None:
+    """Confidential custom fields the actor may not see: his values refused, the stored ones kept."""
+    if "custom_fields" in cleaned:
+        cleaned["custom_fields"] = guard_custom_values(
+            actor, ENTITY, record_pk, cleaned["custom_fields"], stored
+        )
+
+
 def build_contact(*, counterparty: Counterparty, cleaned: Mapping[str, Any]) -> Contact:
     now = clock.now()
     contact = Contact(counterparty=counterparty, **cleaned, created_at=now, updated_at=now)
@@ -48,6 +57,7 @@ def build_contact(*, counterparty: Counterparty, cleaned: Mapping[str, Any]) -> 
 @transaction.atomic
 def contact_create(*, actor: Any, counterparty: Counterparty | None, fields: Mapping[str, Any]) -> Contact:
     cleaned = check_contact(fields)
+    _guard_custom(actor, None, cleaned, None)
     contact = build_contact(counterparty=_check_counterparty(counterparty), cleaned=cleaned)
     contact.save()
     snapshot = contact_snapshot(contact)
@@ -101,6 +111,7 @@ def contact_update(
     fields = dict(fields)
     new_counterparty = fields.pop("counterparty", None)
     cleaned = check_contact(fields, current=current)
+    _guard_custom(actor, locked.pk, cleaned, locked.custom_fields)
     if new_counterparty is not None:
         cleaned["counterparty"] = _check_counterparty(new_counterparty)
     return apply_contact_changes(actor=actor, contact=locked, cleaned=cleaned)

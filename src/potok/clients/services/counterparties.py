@@ -22,6 +22,7 @@ from potok.clients.validation import check_counterparty
 from potok.core import clock
 from potok.core.errors import Conflict, NotFound, ValidationFailed
 from potok.core.models import EventKind
+from potok.documents.custom_fields import guard_custom_values
 
 ENTITY = "counterparty"
 
@@ -53,6 +54,14 @@ def _sync_keys(counterparty: Counterparty) -> None:
         CounterpartyKey.objects.bulk_create(keys_of(counterparty))
 
 
+def _guard_custom(actor: Any, record_pk: int | None, cleaned: dict[str, Any], stored: Any) -> None:
+    """Confidential custom fields the actor may not see: his values refused, the stored ones kept."""
+    if "custom_fields" in cleaned:
+        cleaned["custom_fields"] = guard_custom_values(
+            actor, ENTITY, record_pk, cleaned["custom_fields"], stored
+        )
+
+
 def _check_people(cleaned: Mapping[str, Any]) -> None:
     responsible = cleaned.get("responsible")
     if responsible is not None and not responsible.is_active:
@@ -76,6 +85,7 @@ def counterparty_create(*, actor: Any, fields: Mapping[str, Any]) -> Counterpart
     """A new counterparty. Possible duplicates are not refused here: the adapters show them first
     (potok.clients.duplicates) and let the user decide."""
     cleaned = check_counterparty(fields)
+    _guard_custom(actor, None, cleaned, None)
     _check_people(cleaned)
     counterparty = build_counterparty(actor=actor, cleaned=cleaned)
     counterparty.save()
@@ -139,6 +149,7 @@ def counterparty_update(
     importer, which holds its own lock); a different current version is a Conflict."""
     locked = _locked(counterparty, expected_version)
     cleaned = check_counterparty(fields, current=_current_values(locked))
+    _guard_custom(actor, locked.pk, cleaned, locked.custom_fields)
     _check_people(cleaned)
     return apply_counterparty_changes(actor=actor, counterparty=locked, cleaned=cleaned)
 

@@ -25,6 +25,7 @@ from potok.clients import duplicates, selectors, services
 from potok.clients.models import Contact, Counterparty, CounterpartyKind, Interaction, InteractionKind
 from potok.clients.selectors import CounterpartyFilters
 from potok.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from potok.documents.custom_fields import mask_custom_history
 from potok.imports.exports import export_rows
 from potok.web.lists import Column, Filter, ListSpec
 from potok.web.views.errors import domain_errors
@@ -371,9 +372,12 @@ def counterparty_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_delete": counterparty.pk in deletable,
             "may_add_contact": selectors.may_create_child(user, "contact", counterparty),
             "may_add_interaction": selectors.may_create_child(user, "interaction", counterparty),
-            "audit_events": audit_events_for_record(entity_type="counterparty", record_id=counterparty.pk)[
-                :50
-            ],
+            "audit_events": mask_custom_history(
+                user,
+                "counterparty",
+                counterparty.pk,
+                audit_events_for_record(entity_type="counterparty", record_id=counterparty.pk)[:50],
+            ),
         },
     )
 
@@ -548,7 +552,12 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "counterparty": contact.counterparty,
             "title": contact.full_name,
             "may_update": may_update,
-            "audit_events": audit_events_for_record(entity_type="contact", record_id=contact.pk)[:50],
+            "audit_events": mask_custom_history(
+                request.user,
+                "contact",
+                contact.pk,
+                audit_events_for_record(entity_type="contact", record_id=contact.pk)[:50],
+            ),
         },
     )
 
