@@ -45,6 +45,12 @@ def test_an_instance_is_migrated_after_its_dry_run_with_a_node_mapped(client_as,
     # then it names the conflict and offers the mapping of «review»; nothing has changed
     preview = dry.context["preview"]
     assert [conflict["node_id"] for conflict in preview.conflicts] == ["review"]
+    assert "no step «review»" in preview.conflicts[0]["message"]
+    # and in the reader's language
+    admin.cookies["django_language"] = "ru"
+    russian = admin.get(url, {"version": 2}).context["preview"]
+    admin.cookies["django_language"] = "en"
+    assert "в новой версии нет шага «review»" in russian.conflicts[0]["message"]
     assert [row.node_id for row in preview.rows] == ["review"] and preview.rows[0].target == ""
     assert 'data-testid="migrate-apply" disabled' in dry.content.decode()
     assert ProcessInstance.objects.get(pk=instance.pk).version.number == 1

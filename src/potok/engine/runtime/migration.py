@@ -43,6 +43,11 @@ class Conflict:
 
     node_id: str
     message: str
+    # What went wrong, for an adapter that words it in the reader's language: "no_node" (row, target),
+    # "kind_changed" (target, old_kind, new_kind), "other_scope" (target), "boundary_moved" (target),
+    # "unknown_node" (the mapping names a node the old version lacks).
+    code: str = ""
+    params: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +100,8 @@ class _Planner:
                     node_id,
                     f"'{node_id}' has a live {row} but version {self.target.version_key or 'new'} "
                     f"has no node '{new_id}'; map it to a node of the new version",
+                    "no_node",
+                    (("row", row), ("target", new_id)),
                 )
             )
             return None
@@ -104,6 +111,8 @@ class _Planner:
                     node_id,
                     f"'{node_id}' is a {old.kind.value} but '{new_id}' is a {new.kind.value} "
                     "in the new version",
+                    "kind_changed",
+                    (("target", new_id), ("old_kind", old.kind.value), ("new_kind", new.kind.value)),
                 )
             )
             return None
@@ -112,7 +121,10 @@ class _Planner:
         ):
             self.conflicts.append(
                 Conflict(
-                    node_id, f"'{new_id}' lies in another (sub)process in the new version than '{node_id}'"
+                    node_id,
+                    f"'{new_id}' lies in another (sub)process in the new version than '{node_id}'",
+                    "other_scope",
+                    (("target", new_id),),
                 )
             )
             return None
@@ -124,7 +136,10 @@ class _Planner:
         ):
             self.conflicts.append(
                 Conflict(
-                    node_id, f"boundary event '{new_id}' is attached to another activity in the new version"
+                    node_id,
+                    f"boundary event '{new_id}' is attached to another activity in the new version",
+                    "boundary_moved",
+                    (("target", new_id),),
                 )
             )
             return None
@@ -149,7 +164,9 @@ def plan(
     for key in planner.mapping:
         if key not in source.nodes:
             planner.conflicts.append(
-                Conflict(key, f"the mapping names '{key}', which the old version does not have")
+                Conflict(
+                    key, f"the mapping names '{key}', which the old version does not have", "unknown_node"
+                )
             )
     targets: dict[tuple[str, str], str] = {}
     for execution in state.executions.values():

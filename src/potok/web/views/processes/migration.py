@@ -97,6 +97,27 @@ def submitted_mapping(
     return mapping
 
 
+def conflict_text(conflict: Any) -> str:
+    """The engine's conflict in the reader's language (its English message for a kind not listed here)."""
+    params = dict(getattr(conflict, "params", ()))
+    params["row"] = str(ROW_LABELS.get(params.get("row", ""), params.get("row", "")))
+    texts = {
+        "no_node": _(
+            "it has a live %(row)s, but the new version has no step «%(target)s»: map it to a step of the new version"
+        ),
+        "kind_changed": _(
+            "the step «%(target)s» is of another kind in the new version (%(old_kind)s → %(new_kind)s)"
+        ),
+        "other_scope": _("the step «%(target)s» lies in another (sub)process in the new version"),
+        "boundary_moved": _(
+            "the boundary event «%(target)s» is attached to another activity in the new version"
+        ),
+        "unknown_node": _("the mapping names a step the old version does not have"),
+    }
+    text = texts.get(getattr(conflict, "code", ""))
+    return text % params if text else str(conflict.message)
+
+
 def preview(plans: list[Any], mapping: dict[str, str], old: dict[str, str], new: dict[str, str]) -> Preview:
     """Group the plans of one or many instances: moves counted by (row kind, from, to), conflicts listed."""
     result = Preview(mapping=mapping, instances=len(plans))
@@ -122,7 +143,7 @@ def preview(plans: list[Any], mapping: dict[str, str], old: dict[str, str], new:
                     "instance": plan.instance_id,
                     "node": old.get(conflict.node_id, conflict.node_id),
                     "node_id": conflict.node_id,
-                    "message": conflict.message,
+                    "message": conflict_text(conflict),
                 }
             )
     result.moves = [
