@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,10 +24,26 @@ from potok.audit.selectors import audit_events_for_record
 from potok.clients import duplicates, selectors, services
 from potok.clients.models import Contact, Counterparty, CounterpartyKind, Interaction, InteractionKind
 from potok.clients.selectors import CounterpartyFilters
+from potok.core import clock
 from potok.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from potok.documents.custom_fields import mask_custom_history
+from potok.documents.custom_fields import add_errors as add_value_errors
+from potok.documents.custom_fields import (
+    clean_custom_values,
+    custom_field_definitions,
+    custom_values_seen,
+    custom_values_shown,
+    hidden_custom_codes,
+    initial_values,
+    mask_custom_history,
+    merge_custom_values,
+    raw_values,
+    values_form_class,
+)
+from potok.documents.forms import default_initial
+from potok.documents.models import FieldDefinition, FieldType
 from potok.imports.exports import export_rows
 from potok.web.lists import Column, Filter, ListSpec
+from potok.web.views.documents.common import form_options
 from potok.web.views.errors import domain_errors
 
 
@@ -47,6 +63,86 @@ def add_errors(form: forms.Form, error: ValidationFailed) -> None:
     for field, texts in error.errors.items():
         for text in texts:
             form.add_error(field if field in form.fields else None, text)
+
+
+# -- custom fields of counterparties and contacts ---------------------------------------------------
+
+CUSTOM_PREFIX = "custom"  # the inputs are named custom-<code>: a field's code may be that of a built-in one
+CUSTOM_SHOWN = "custom-shown"  # a form that drew the custom fields says so; without it they stay as stored
+
+
+def _custom_definitions(user: Any, entity: str, record_pk: int | None) -> list[FieldDefinition]:
+    """The custom fields a form shows: not the confidential ones the user may not see (the service keeps
+    their stored values), nor files (the web form does not upload them yet; a save keeps stored files)."""
+    hidden = hidden_custom_codes(user, entity, record_pk)
+    return [
+        d for d in custom_field_definitions(entity) if d.code not in hidden and d.field_type != FieldType.FILE
+    ]
+
+
+def _custom_seen(user: Any, entity: str, record: Any) -> dict[str, Any]:
+    return custom_values_seen(user, entity, record.pk, record.custom_fields) if record is not None else {}
+
+
+def custom_form(user: Any, entity: str, record: Any = None, data: Any = None) -> forms.Form:
+    """The form of a record's custom fields (`record` None: a new one, showing the fields' defaults)."""
+    definitions = _custom_definitions(user, entity, record.pk if record is not None else None)
+    stored = _custom_seen(user, entity, record)
+    form_class = values_form_class(
+        definitions, options=form_options(user, held=stored if record is not None else None)
+    )
+    initial = (
+        initial_values(definitions, stored)
+        if record is not None
+        else default_initial(definitions, now=clock.now())
+    )
+    form = form_class(data, initial=initial, prefix=CUSTOM_PREFIX)
+    form.definitions = definitions  # type: ignore[attr-defined]
+    return form
+
+
+def custom_values(user: Any, entity: str, record: Any, form: forms.Form) -> tuple[bool, dict[str, Any]]:
+    """(valid, the service fields for the custom values after the submitted form): not valid when a value
+    is wrong (the errors are put next to the fields); no fields when the form did not show the custom
+    fields (a form posted without them changes none). Values the form does not show stay as stored."""
+    submitted: Any = form.data  # the request's QueryDict
+    if not submitted.get(CUSTOM_SHOWN):
+        return True, {}
+    prefix = f"{CUSTOM_PREFIX}-"
+    data = QueryDict(mutable=True)
+    for key in submitted:
+        if key.startswith(prefix):
+            data.setlist(key.removeprefix(prefix), submitted.getlist(key))
+    definitions = form.definitions  # type: ignore[attr-defined]
+    stored = _custom_seen(user, entity, record) if record is not None else None
+    form.is_valid()
+    try:
+        cleaned = clean_custom_values(
+            entity, raw_values(definitions, data), partial=True, actor=user, existing=stored
+        )
+    except ValidationFailed as error:
+        add_value_errors(form, error)
+        return False, {}
+    return True, {"custom_fields": merge_custom_values(stored, cleaned)}
+
+
+def add_service_errors(form: forms.Form, values_form: forms.Form, error: ValidationFailed) -> None:
+    """A service's errors: those naming custom_fields.<code> next to that custom field, others on `form`."""
+    rest: dict[str, list[str]] = {}
+    for key, texts in error.errors.items():
+        code = key.removeprefix("custom_fields.")
+        if key.startswith("custom_fields.") and code in values_form.fields:
+            for text in texts:
+                values_form.add_error(code, text)
+        else:
+            rest[key] = texts
+    if rest:
+        add_errors(form, ValidationFailed(rest))
+
+
+def custom_values_block(user: Any, entity: str, record: Any) -> list[Any]:
+    """A record's custom values as its page shows them (label and text), less what the user may not see."""
+    return custom_values_shown(entity, _custom_seen(user, entity, record))
 
 
 def _local(moment: Any) -> str:
@@ -254,8 +350,10 @@ def counterparty_create(request: HttpRequest) -> HttpResponse:
     candidates: list[duplicates.Candidate] = []
     if request.method == "POST":
         form = CounterpartyForm(request.POST)
-        if form.is_valid():
-            fields = form.service_fields()
+        values_form = custom_form(request.user, "counterparty", data=request.POST)
+        valid, custom = custom_values(request.user, "counterparty", None, values_form)
+        if form.is_valid() and valid:
+            fields = {**form.service_fields(), **custom}
             if not request.POST.get("confirm_duplicates"):
                 candidates = duplicates.find_duplicates_for(
                     fields, among=selectors.counterparties_visible(request.user)
@@ -264,16 +362,22 @@ def counterparty_create(request: HttpRequest) -> HttpResponse:
                 try:
                     counterparty = services.counterparty_create(actor=request.user, fields=fields)
                 except ValidationFailed as error:
-                    add_errors(form, error)
+                    add_service_errors(form, values_form, error)
                 else:
                     messages.success(request, _("The counterparty is saved."))
                     return redirect("web:counterparty_detail", pk=counterparty.pk)
     else:
         form = CounterpartyForm(initial={"kind": CounterpartyKind.LEGAL, "responsible": request.user.pk})
+        values_form = custom_form(request.user, "counterparty")
     return render(
         request,
         "web/clients/counterparty_form.html",
-        {"form": styled(form), "title": _("New counterparty"), "candidates": candidates},
+        {
+            "form": styled(form),
+            "values_form": values_form,
+            "title": _("New counterparty"),
+            "candidates": candidates,
+        },
     )
 
 
@@ -283,16 +387,18 @@ def counterparty_edit(request: HttpRequest, pk: int) -> HttpResponse:
     counterparty = selectors.counterparty_get(request.user, pk, Action.UPDATE)
     if request.method == "POST":
         form = CounterpartyForm(request.POST)
-        if form.is_valid():
+        values_form = custom_form(request.user, "counterparty", counterparty, data=request.POST)
+        valid, custom = custom_values(request.user, "counterparty", counterparty, values_form)
+        if form.is_valid() and valid:
             try:
                 services.counterparty_update(
                     actor=request.user,
                     counterparty=counterparty,
                     expected_version=form.cleaned_data.get("version"),
-                    fields=form.service_fields(),
+                    fields={**form.service_fields(), **custom},
                 )
             except ValidationFailed as error:
-                add_errors(form, error)
+                add_service_errors(form, values_form, error)
             except Conflict as error:
                 form.add_error(None, str(error))
             else:
@@ -300,10 +406,16 @@ def counterparty_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("web:counterparty_detail", pk=counterparty.pk)
     else:
         form = CounterpartyForm(initial=_initial(counterparty))
+        values_form = custom_form(request.user, "counterparty", counterparty)
     return render(
         request,
         "web/clients/counterparty_form.html",
-        {"form": styled(form), "title": counterparty.name, "counterparty": counterparty},
+        {
+            "form": styled(form),
+            "values_form": values_form,
+            "title": counterparty.name,
+            "counterparty": counterparty,
+        },
     )
 
 
@@ -361,6 +473,7 @@ def counterparty_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "web/clients/counterparty_detail.html",
         {
             "counterparty": counterparty,
+            "custom_values": custom_values_block(user, "counterparty", counterparty),
             "contacts": selectors.contact_list(user, counterparty=counterparty.pk).order_by(
                 "last_name", "first_name", "id"
             )[:100],
@@ -490,20 +603,30 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not selectors.may_create_child(request.user, "contact", counterparty):
         raise PermissionDenied("create contact")
     form = ContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contact_create(
-                actor=request.user, counterparty=counterparty, fields=form.service_fields()
-            )
-        except ValidationFailed as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, _("The contact is saved."))
-            return redirect("web:counterparty_detail", pk=counterparty.pk)
+    values_form = custom_form(request.user, "contact", data=request.POST or None)
+    if request.method == "POST":
+        valid, custom = custom_values(request.user, "contact", None, values_form)
+        if form.is_valid() and valid:
+            try:
+                services.contact_create(
+                    actor=request.user,
+                    counterparty=counterparty,
+                    fields={**form.service_fields(), **custom},
+                )
+            except ValidationFailed as error:
+                add_service_errors(form, values_form, error)
+            else:
+                messages.success(request, _("The contact is saved."))
+                return redirect("web:counterparty_detail", pk=counterparty.pk)
     return render(
         request,
         "web/clients/contact_form.html",
-        {"form": styled(form), "counterparty": counterparty, "title": _("New contact")},
+        {
+            "form": styled(form),
+            "values_form": values_form,
+            "counterparty": counterparty,
+            "title": _("New contact"),
+        },
     )
 
 
@@ -516,16 +639,18 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not may_update:
             raise PermissionDenied("update contact")
         form = ContactForm(request.POST)
-        if form.is_valid():
+        values_form = custom_form(request.user, "contact", contact, data=request.POST)
+        valid, custom = custom_values(request.user, "contact", contact, values_form)
+        if form.is_valid() and valid:
             try:
                 services.contact_update(
                     actor=request.user,
                     contact=contact,
                     expected_version=form.cleaned_data.get("version"),
-                    fields=form.service_fields(),
+                    fields={**form.service_fields(), **custom},
                 )
             except ValidationFailed as error:
-                add_errors(form, error)
+                add_service_errors(form, values_form, error)
             except Conflict as error:
                 form.add_error(None, str(error))
             else:
@@ -543,11 +668,14 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "emails": ", ".join(contact.emails),
             }
         )
+        values_form = custom_form(request.user, "contact", contact)
     return render(
         request,
         "web/clients/contact_form.html",
         {
             "form": styled(form),
+            "values_form": values_form,
+            "custom_values": custom_values_block(request.user, "contact", contact),
             "contact": contact,
             "counterparty": contact.counterparty,
             "title": contact.full_name,
