@@ -180,7 +180,14 @@ def test_a_required_field_left_empty_is_named_and_nothing_is_saved(client_as, pe
 
 def test_a_contact_takes_its_custom_values_on_the_web(client_as, person, fields) -> None:  # type: ignore[no-untyped-def]
     counterparty = counterparty_create(
-        actor=None, fields={"name": "ООО «Люди»", "inn": inn10(2104), "responsible": person("sales1")}
+        actor=None,
+        fields={
+            "name": "ООО «Люди»",
+            "inn": inn10(2104),
+            "responsible": person("sales1"),
+            # The service refuses a counterparty without the required «Код в 1С», as the form does.
+            "custom_fields": {"code_1c": "К-3"},
+        },
     )
     client = client_as("sales1")
     url = f"/counterparties/{counterparty.pk}/contacts/new/"

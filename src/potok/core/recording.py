@@ -54,22 +54,48 @@ def record_change(
     )
 
 
+# A record's custom values (field code → value): a change names each field as "custom_fields.<code>", so
+# the history, start rules and confidentiality see which custom field changed, not the whole object.
+CUSTOM_FIELDS = "custom_fields"
+
+
 def creation_changes(values: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
     """A new record's non-empty values as (None, value) pairs."""
-    return {
+    changes = {
         field: (None, value)
         for field, value in values.items()
-        if value not in (None, "", [], {}) and field not in ("id", "version")
+        if value not in (None, "", [], {}) and field not in ("id", "version", CUSTOM_FIELDS)
     }
+    changes.update(_custom_changes({}, values.get(CUSTOM_FIELDS)))
+    return changes
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
-    """The fields whose value changed, as (old, new); related records compare by id."""
-    return {
+    """The fields whose value changed, as (old, new); related records compare by id; custom values by
+    field ("custom_fields.<code>")."""
+    changes = {
         field: (before.get(field), value)
         for field, value in after.items()
-        if _comparable(before.get(field)) != _comparable(value) and field != "version"
+        if _comparable(before.get(field)) != _comparable(value) and field not in ("version", CUSTOM_FIELDS)
     }
+    if CUSTOM_FIELDS in after:
+        changes.update(_custom_changes(before.get(CUSTOM_FIELDS), after[CUSTOM_FIELDS]))
+    return changes
+
+
+def _custom_changes(before: Any, after: Any) -> dict[str, tuple[Any, Any]]:
+    before, after = before or {}, after or {}
+    if not isinstance(before, Mapping) or not isinstance(after, Mapping):
+        return {CUSTOM_FIELDS: (before, after)} if before != after else {}
+    return {
+        f"{CUSTOM_FIELDS}.{code}": (before.get(code), after.get(code))
+        for code in sorted(set(before) | set(after))
+        if _empty(before.get(code)) != _empty(after.get(code))
+    }
+
+
+def _empty(value: Any) -> Any:
+    return None if value in ("", []) else value
 
 
 def _comparable(value: Any) -> Any:

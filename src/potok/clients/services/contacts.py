@@ -22,7 +22,11 @@ from potok.clients.validation import check_contact
 from potok.core import clock
 from potok.core.errors import Conflict, NotFound, ValidationFailed
 from potok.core.models import EventKind
-from potok.documents.custom_fields import guard_custom_values
+from potok.documents.custom_fields import (
+    apply_custom_values,
+    check_custom_values,
+    without_uploads,
+)
 
 ENTITY = "contact"
 
@@ -39,14 +43,6 @@ def _check_counterparty(counterparty: Counterparty | None) -> Counterparty:
     return counterparty
 
 
-def _guard_custom(actor: Any, record_pk: int | None, cleaned: dict[str, Any], stored: Any) -> None:
-    """Confidential custom fields the actor may not see: his values refused, the stored ones kept."""
-    if "custom_fields" in cleaned:
-        cleaned["custom_fields"] = guard_custom_values(
-            actor, ENTITY, record_pk, cleaned["custom_fields"], stored
-        )
-
-
 def build_contact(*, counterparty: Counterparty, cleaned: Mapping[str, Any]) -> Contact:
     now = clock.now()
     contact = Contact(counterparty=counterparty, **cleaned, created_at=now, updated_at=now)
@@ -57,9 +53,19 @@ def build_contact(*, counterparty: Counterparty, cleaned: Mapping[str, Any]) -> 
 @transaction.atomic
 def contact_create(*, actor: Any, counterparty: Counterparty | None, fields: Mapping[str, Any]) -> Contact:
     cleaned = check_contact(fields)
-    _guard_custom(actor, None, cleaned, None)
+    custom = check_custom_values(ENTITY, cleaned["custom_fields"], actor=actor)
+    cleaned["custom_fields"], uploads = without_uploads(custom)
     contact = build_contact(counterparty=_check_counterparty(counterparty), cleaned=cleaned)
     contact.save()
+    if uploads:
+        contact.custom_fields = apply_custom_values(
+            actor=actor,
+            entity_code=ENTITY,
+            record_id=contact.pk,
+            stored=contact.custom_fields,
+            cleaned=uploads,
+        )
+        contact.save(update_fields=["custom_fields"])
     snapshot = contact_snapshot(contact)
     record_change(
         actor=actor,
@@ -111,9 +117,16 @@ def contact_update(
     fields = dict(fields)
     new_counterparty = fields.pop("counterparty", None)
     cleaned = check_contact(fields, current=current)
-    _guard_custom(actor, locked.pk, cleaned, locked.custom_fields)
     if new_counterparty is not None:
         cleaned["counterparty"] = _check_counterparty(new_counterparty)
+    if "custom_fields" in cleaned:
+        # A PATCH of custom fields: the codes given change, the others keep their stored values.
+        custom = check_custom_values(
+            ENTITY, cleaned["custom_fields"], actor=actor, record_pk=locked.pk, stored=locked.custom_fields
+        )
+        cleaned["custom_fields"] = apply_custom_values(
+            actor=actor, entity_code=ENTITY, record_id=locked.pk, stored=locked.custom_fields, cleaned=custom
+        )
     return apply_contact_changes(actor=actor, contact=locked, cleaned=cleaned)
 
 

@@ -22,7 +22,11 @@ from potok.clients.validation import check_counterparty
 from potok.core import clock
 from potok.core.errors import Conflict, NotFound, ValidationFailed
 from potok.core.models import EventKind
-from potok.documents.custom_fields import guard_custom_values
+from potok.documents.custom_fields import (
+    apply_custom_values,
+    check_custom_values,
+    without_uploads,
+)
 
 ENTITY = "counterparty"
 
@@ -54,14 +58,6 @@ def _sync_keys(counterparty: Counterparty) -> None:
         CounterpartyKey.objects.bulk_create(keys_of(counterparty))
 
 
-def _guard_custom(actor: Any, record_pk: int | None, cleaned: dict[str, Any], stored: Any) -> None:
-    """Confidential custom fields the actor may not see: his values refused, the stored ones kept."""
-    if "custom_fields" in cleaned:
-        cleaned["custom_fields"] = guard_custom_values(
-            actor, ENTITY, record_pk, cleaned["custom_fields"], stored
-        )
-
-
 def _check_people(cleaned: Mapping[str, Any]) -> None:
     responsible = cleaned.get("responsible")
     if responsible is not None and not responsible.is_active:
@@ -85,10 +81,20 @@ def counterparty_create(*, actor: Any, fields: Mapping[str, Any]) -> Counterpart
     """A new counterparty. Possible duplicates are not refused here: the adapters show them first
     (potok.clients.duplicates) and let the user decide."""
     cleaned = check_counterparty(fields)
-    _guard_custom(actor, None, cleaned, None)
+    custom = check_custom_values(ENTITY, cleaned["custom_fields"], actor=actor)
     _check_people(cleaned)
+    cleaned["custom_fields"], uploads = without_uploads(custom)
     counterparty = build_counterparty(actor=actor, cleaned=cleaned)
     counterparty.save()
+    if uploads:
+        counterparty.custom_fields = apply_custom_values(
+            actor=actor,
+            entity_code=ENTITY,
+            record_id=counterparty.pk,
+            stored=counterparty.custom_fields,
+            cleaned=uploads,
+        )
+        counterparty.save(update_fields=["custom_fields"])
     CounterpartyKey.objects.bulk_create(keys_of(counterparty))
     snapshot = counterparty_snapshot(counterparty)
     record_change(
@@ -149,8 +155,15 @@ def counterparty_update(
     importer, which holds its own lock); a different current version is a Conflict."""
     locked = _locked(counterparty, expected_version)
     cleaned = check_counterparty(fields, current=_current_values(locked))
-    _guard_custom(actor, locked.pk, cleaned, locked.custom_fields)
     _check_people(cleaned)
+    if "custom_fields" in cleaned:
+        # A PATCH of custom fields: the codes given change, the others keep their stored values.
+        custom = check_custom_values(
+            ENTITY, cleaned["custom_fields"], actor=actor, record_pk=locked.pk, stored=locked.custom_fields
+        )
+        cleaned["custom_fields"] = apply_custom_values(
+            actor=actor, entity_code=ENTITY, record_id=locked.pk, stored=locked.custom_fields, cleaned=custom
+        )
     return apply_counterparty_changes(actor=actor, counterparty=locked, cleaned=cleaned)
 
 

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from potok.web.views import clients
+from potok.web.views import clients, custom_values
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("counterparties/", clients.counterparty_list, name="counterparty_list"),
@@ -20,4 +20,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("interactions/", clients.interaction_list, name="interaction_list"),
     path("interactions/export/", clients.interaction_export, name="interaction_export"),
     path("interactions/<int:pk>/", clients.interaction_edit, name="interaction_edit"),
+    # A file in a custom field of a counterparty, contact or deal.
+    path(
+        "records/<slug:entity>/<int:pk>/files/<slug:field_code>/",
+        custom_values.custom_file,
+        name="custom_file",
+    ),
 ]

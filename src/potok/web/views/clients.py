@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,24 +26,11 @@ from potok.clients.models import Contact, Counterparty, CounterpartyKind, Intera
 from potok.clients.selectors import CounterpartyFilters
 from potok.core import clock
 from potok.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from potok.documents.custom_fields import add_errors as add_value_errors
-from potok.documents.custom_fields import (
-    clean_custom_values,
-    custom_field_definitions,
-    custom_values_seen,
-    custom_values_shown,
-    hidden_custom_codes,
-    initial_values,
-    mask_custom_history,
-    merge_custom_values,
-    raw_values,
-    values_form_class,
-)
-from potok.documents.forms import default_initial
-from potok.documents.models import FieldDefinition, FieldType
+from potok.documents.custom_fields import mask_custom_history
 from potok.imports.exports import export_rows
 from potok.web.lists import Column, Filter, ListSpec
-from potok.web.views.documents.common import form_options
+from potok.web.views.custom_values import add_service_errors as add_custom_service_errors
+from potok.web.views.custom_values import custom_form, custom_values, custom_values_block
 from potok.web.views.errors import domain_errors
 
 
@@ -65,84 +52,9 @@ def add_errors(form: forms.Form, error: ValidationFailed) -> None:
             form.add_error(field if field in form.fields else None, text)
 
 
-# -- custom fields of counterparties and contacts ---------------------------------------------------
-
-CUSTOM_PREFIX = "custom"  # the inputs are named custom-<code>: a field's code may be that of a built-in one
-CUSTOM_SHOWN = "custom-shown"  # a form that drew the custom fields says so; without it they stay as stored
-
-
-def _custom_definitions(user: Any, entity: str, record_pk: int | None) -> list[FieldDefinition]:
-    """The custom fields a form shows: not the confidential ones the user may not see (the service keeps
-    their stored values), nor files (the web form does not upload them yet; a save keeps stored files)."""
-    hidden = hidden_custom_codes(user, entity, record_pk)
-    return [
-        d for d in custom_field_definitions(entity) if d.code not in hidden and d.field_type != FieldType.FILE
-    ]
-
-
-def _custom_seen(user: Any, entity: str, record: Any) -> dict[str, Any]:
-    return custom_values_seen(user, entity, record.pk, record.custom_fields) if record is not None else {}
-
-
-def custom_form(user: Any, entity: str, record: Any = None, data: Any = None) -> forms.Form:
-    """The form of a record's custom fields (`record` None: a new one, showing the fields' defaults)."""
-    definitions = _custom_definitions(user, entity, record.pk if record is not None else None)
-    stored = _custom_seen(user, entity, record)
-    form_class = values_form_class(
-        definitions, options=form_options(user, held=stored if record is not None else None)
-    )
-    initial = (
-        initial_values(definitions, stored)
-        if record is not None
-        else default_initial(definitions, now=clock.now())
-    )
-    form = form_class(data, initial=initial, prefix=CUSTOM_PREFIX)
-    form.definitions = definitions  # type: ignore[attr-defined]
-    return form
-
-
-def custom_values(user: Any, entity: str, record: Any, form: forms.Form) -> tuple[bool, dict[str, Any]]:
-    """(valid, the service fields for the custom values after the submitted form): not valid when a value
-    is wrong (the errors are put next to the fields); no fields when the form did not show the custom
-    fields (a form posted without them changes none). Values the form does not show stay as stored."""
-    submitted: Any = form.data  # the request's QueryDict
-    if not submitted.get(CUSTOM_SHOWN):
-        return True, {}
-    prefix = f"{CUSTOM_PREFIX}-"
-    data = QueryDict(mutable=True)
-    for key in submitted:
-        if key.startswith(prefix):
-            data.setlist(key.removeprefix(prefix), submitted.getlist(key))
-    definitions = form.definitions  # type: ignore[attr-defined]
-    stored = _custom_seen(user, entity, record) if record is not None else None
-    form.is_valid()
-    try:
-        cleaned = clean_custom_values(
-            entity, raw_values(definitions, data), partial=True, actor=user, existing=stored
-        )
-    except ValidationFailed as error:
-        add_value_errors(form, error)
-        return False, {}
-    return True, {"custom_fields": merge_custom_values(stored, cleaned)}
-
-
 def add_service_errors(form: forms.Form, values_form: forms.Form, error: ValidationFailed) -> None:
     """A service's errors: those naming custom_fields.<code> next to that custom field, others on `form`."""
-    rest: dict[str, list[str]] = {}
-    for key, texts in error.errors.items():
-        code = key.removeprefix("custom_fields.")
-        if key.startswith("custom_fields.") and code in values_form.fields:
-            for text in texts:
-                values_form.add_error(code, text)
-        else:
-            rest[key] = texts
-    if rest:
-        add_errors(form, ValidationFailed(rest))
-
-
-def custom_values_block(user: Any, entity: str, record: Any) -> list[Any]:
-    """A record's custom values as its page shows them (label and text), less what the user may not see."""
-    return custom_values_shown(entity, _custom_seen(user, entity, record))
+    add_custom_service_errors(form, values_form, error, add_errors)
 
 
 def _local(moment: Any) -> str:
@@ -350,7 +262,7 @@ def counterparty_create(request: HttpRequest) -> HttpResponse:
     candidates: list[duplicates.Candidate] = []
     if request.method == "POST":
         form = CounterpartyForm(request.POST)
-        values_form = custom_form(request.user, "counterparty", data=request.POST)
+        values_form = custom_form(request.user, "counterparty", data=request.POST, files=request.FILES)
         valid, custom = custom_values(request.user, "counterparty", None, values_form)
         if form.is_valid() and valid:
             fields = {**form.service_fields(), **custom}
@@ -387,7 +299,9 @@ def counterparty_edit(request: HttpRequest, pk: int) -> HttpResponse:
     counterparty = selectors.counterparty_get(request.user, pk, Action.UPDATE)
     if request.method == "POST":
         form = CounterpartyForm(request.POST)
-        values_form = custom_form(request.user, "counterparty", counterparty, data=request.POST)
+        values_form = custom_form(
+            request.user, "counterparty", counterparty, data=request.POST, files=request.FILES
+        )
         valid, custom = custom_values(request.user, "counterparty", counterparty, values_form)
         if form.is_valid() and valid:
             try:
@@ -603,7 +517,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not selectors.may_create_child(request.user, "contact", counterparty):
         raise PermissionDenied("create contact")
     form = ContactForm(request.POST or None)
-    values_form = custom_form(request.user, "contact", data=request.POST or None)
+    values_form = custom_form(request.user, "contact", data=request.POST or None, files=request.FILES or None)
     if request.method == "POST":
         valid, custom = custom_values(request.user, "contact", None, values_form)
         if form.is_valid() and valid:
@@ -639,7 +553,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not may_update:
             raise PermissionDenied("update contact")
         form = ContactForm(request.POST)
-        values_form = custom_form(request.user, "contact", contact, data=request.POST)
+        values_form = custom_form(request.user, "contact", contact, data=request.POST, files=request.FILES)
         valid, custom = custom_values(request.user, "contact", contact, values_form)
         if form.is_valid() and valid:
             try:
@@ -783,7 +697,6 @@ def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
     counterparty = selectors.counterparty_get(request.user, pk)
     if not selectors.may_create_child(request.user, "interaction", counterparty):
         raise PermissionDenied("create interaction")
-    from potok.core import clock
 
     form = InteractionForm(
         request.POST or None,
