@@ -7,16 +7,18 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.db.models import DateTimeField
 from django.utils.translation import gettext as _
 
 from potok.access.models import RecordGrant
 from potok.access.services import record_grant_give, record_grant_revoke
 from potok.accounts.models import User
 from potok.accounts.selectors import role_holders
-from potok.core import clock
+from potok.core import clock, memo
 from potok.engine.expressions import EvaluationContext
 from potok.notifications.selectors import administrators
 from potok.processes.models import Task
+from potok.processes.sql import Sql
 from potok.tasks import events, notices, people
 from potok.tasks.addressing import AddressingInput, Decision, decide
 from potok.tasks.deadlines import DeadlineError, _calendar_department, schedule_timers, task_deadline
@@ -105,18 +107,7 @@ def address_task(
             for part in (problem, _("The deadline could not be computed: %(error)s") % {"error": error})
             if part
         )
-    task.save(
-        update_fields=[
-            "assignee",
-            "addressed_to",
-            "role",
-            "role_object_type",
-            "role_object_id",
-            "priority",
-            "due_at",
-            *also_save,
-        ]
-    )
+    _save_addressing(task, also_save)
     schedule_timers(task, spec, now=now, fresh=fresh)
     grant_to_performer(task, fresh=fresh)
     events.task_assigned(
@@ -128,11 +119,44 @@ def address_task(
     return decision
 
 
+_ADDRESSING_FIELDS = (
+    "assignee",
+    "addressed_to",
+    "role",
+    "role_object_type",
+    "role_object_id",
+    "priority",
+    "due_at",
+)
+
+
+def _save_addressing(task: Task, also_save: tuple[str, ...]) -> None:
+    """`task.save(update_fields=…)` for the addressing columns as one plain UPDATE: this runs for every new
+    task inside every process step, where compiling the ORM's UPDATE cost more than running it."""
+    sql = Sql.current()
+    fields = [Task._meta.get_field(name) for name in (*_ADDRESSING_FIELDS, *also_save)]
+    values = [getattr(task, field.attname) for field in fields]
+    assignments = ", ".join(f"{field.column} = ?" for field in fields)
+    sql.execute(
+        f"UPDATE {Task._meta.db_table} SET {assignments} WHERE id = ?",  # noqa: S608 - model columns, values bound
+        [
+            sql.time(value) if isinstance(field, DateTimeField) else value
+            for field, value in zip(fields, values, strict=True)
+        ]
+        + [task.pk],
+    )
+
+
+def _problem_recipients() -> list[User]:
+    """The administrators told about an addressing problem (read once per batch of starts)."""
+    return memo.once("tasks.administrators", lambda: list(administrators()))
+
+
 def report_problem(task: Task, message: str) -> AddressingProblem:
     problem = AddressingProblem.objects.create(task=task, message=message, created_at=clock.now())
     events.task_addressing_problem(task, message=message)
     notices.tell(
-        administrators(),
+        _problem_recipients(),
         kind=notices.ADDRESSING_PROBLEM,
         task=task,
         title=lambda: _("Task «%(name)s» could not be addressed") % {"name": task.name},
