@@ -19,6 +19,7 @@ from potok.access.selectors import is_administrator, require, visible_records
 from potok.api.pagination import PageOut, page_of
 from potok.core import clock
 from potok.core.errors import NotFound, PermissionDenied, ValidationFailed
+from potok.documents.custom_fields import custom_values_seen
 from potok.sales import reports, selectors, services
 from potok.sales.exports import reports_workbook
 from potok.sales.models import LeadStatus, SalesDocumentKind
@@ -130,9 +131,18 @@ class DealOut(Schema):
     loss_comment: str
     checklist: dict[str, list[str]]
     closed_at: dt.datetime | None
+    custom_fields: dict[str, Any]
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_custom_fields(deal: Any, context: Any = None) -> dict[str, Any]:
+        """The deal's custom values less the confidential ones the caller may not see (left out)."""
+        request = (context or {}).get("request")
+        if request is None:
+            return dict(deal.custom_fields)
+        return custom_values_seen(request.user, "deal", deal.pk, deal.custom_fields)
 
     @staticmethod
     def resolve_stage_code(deal: Any) -> str:
@@ -168,6 +178,8 @@ class DealIn(Schema):
     expected_close_date: dt.date | None = None
     responsible_id: int | None = None
     description: str = ""
+    # Field code → value; the service checks them against the deal's custom fields.
+    custom_fields: dict[str, Any] = {}
 
 
 class DealPatch(Schema):
@@ -182,6 +194,8 @@ class DealPatch(Schema):
     expected_close_date: dt.date | None = None
     responsible_id: int | None = None
     description: str | None = None
+    # Merged: the codes given change (null or [] clears one), the others keep their values.
+    custom_fields: dict[str, Any] | None = None
 
 
 class MoveIn(Schema):

@@ -5,7 +5,7 @@ from its model. See potok.automation.schema for what a schema is.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import models
@@ -21,8 +21,50 @@ def _spec(code: str, label: Any, kind: str, **extra: Any) -> FieldSpec:
     return FieldSpec(code=code, label=label, type=kind, **extra)
 
 
-def _fields(*specs: FieldSpec) -> dict[str, FieldSpec]:
-    return {spec.code: spec for spec in specs}
+def _fields(*specs: FieldSpec, custom: Sequence[FieldSpec] = ()) -> dict[str, FieldSpec]:
+    """The fields by code; custom fields after the built-in ones, one whose code a built-in field has is
+    left out (the built-in one keeps its name in rules)."""
+    fields = {spec.code: spec for spec in specs}
+    for spec in custom:
+        fields.setdefault(spec.code, spec)
+    return fields
+
+
+def custom_specs(entity_code: str) -> list[FieldSpec]:
+    """The custom fields an administrator defined for a built-in type (counterparty, contact, deal), as
+    rule fields named by their code: their values are read from the snapshot's "custom_fields" and from
+    the model's `custom_fields` column, and a change of one is recorded as "custom_fields.<code>"."""
+    from potok.documents.custom_fields import custom_field_definitions
+
+    return [
+        _definition_spec(
+            definition, json_column="custom_fields", snapshot_key=f"custom_fields.{definition.code}"
+        )
+        for definition in custom_field_definitions(entity_code)
+    ]
+
+
+def _definition_spec(definition: Any, *, json_column: str, snapshot_key: str | None = None) -> FieldSpec:
+    """A rule field for a field definition (a document's field or a built-in type's custom field)."""
+    from potok.documents.fieldtypes.choice import option_label
+
+    kind = DOCUMENT_TYPES.get(definition.field_type, "string")
+    settings = definition.settings or {}
+    choices: tuple[tuple[str, Any], ...] = ()
+    if kind == "choice":
+        choices = tuple((option["value"], option_label(option)) for option in settings.get("options", []))
+    return FieldSpec(
+        code=definition.code,
+        label=definition.label,
+        type=kind,
+        target=str(settings.get("target", "")) if kind == "reference" else "",
+        multiple=bool(settings.get("multiple")) if kind == "choice" else False,
+        choices=choices,
+        json_column=json_column,
+        json_key=definition.code,
+        indexed=definition.indexed if json_column == "data" else False,
+        snapshot_key=snapshot_key,
+    )
 
 
 # -- built-in record types ------------------------------------------------------------------------------
@@ -59,6 +101,7 @@ def _counterparty_schema() -> EntitySchema:
             _spec("responsible", _("responsible manager"), "user", target="user"),
             _spec("department", _("department"), "department", target="department"),
             _spec("comment", _("comment"), "text"),
+            custom=custom_specs("counterparty"),
         ),
     )
 
@@ -85,6 +128,7 @@ def _contact_schema() -> EntitySchema:
             _spec("emails", _("emails"), "list"),
             _spec("consent_given_on", _("consent given on"), "date"),
             _spec("consent_withdrawn_on", _("consent withdrawn on"), "date"),
+            custom=custom_specs("contact"),
         ),
     )
 
@@ -168,6 +212,7 @@ def _deal_schema() -> EntitySchema:
             _spec("description", _("description"), "text"),
             _spec("loss_reason", _("loss reason"), "string", column="loss_reason__name"),
             _spec("closed_at", _("closed"), "datetime"),
+            custom=custom_specs("deal"),
         ),
     )
 
@@ -285,7 +330,6 @@ DOCUMENT_TYPES = {
 
 def document_schema(code: str) -> EntitySchema | None:
     from potok.documents.entities import type_code_of
-    from potok.documents.fieldtypes.choice import option_label
     from potok.documents.models import Document, DocumentStatus, DocumentType, FieldDefinition
     from potok.documents.snapshots import document_snapshot
 
@@ -311,24 +355,7 @@ def document_schema(code: str) -> EntitySchema | None:
     for definition in definitions.order_by("position", "id"):
         if definition.code in taken:
             continue
-        kind = DOCUMENT_TYPES.get(definition.field_type, "string")
-        settings = definition.settings or {}
-        choices: tuple[tuple[str, Any], ...] = ()
-        if kind == "choice":
-            choices = tuple((option["value"], option_label(option)) for option in settings.get("options", []))
-        specs.append(
-            FieldSpec(
-                code=definition.code,
-                label=definition.label,
-                type=kind,
-                target=str(settings.get("target", "")) if kind == "reference" else "",
-                multiple=bool(settings.get("multiple")) if kind == "choice" else False,
-                choices=choices,
-                json_column="data",
-                json_key=definition.code,
-                indexed=definition.indexed,
-            )
-        )
+        specs.append(_definition_spec(definition, json_column="data"))
     return EntitySchema(
         code=code,
         label=document_type.name,

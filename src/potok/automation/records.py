@@ -82,14 +82,37 @@ def json_snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def old_snapshot(snapshot: Mapping[str, Any], changes: Mapping[str, Any], kind: str) -> dict[str, Any] | None:
-    """The values before an event: the snapshot minus the changes (None for a creation)."""
+    """The values before an event: the snapshot minus the changes (None for a creation). A change of one
+    value inside an object ("custom_fields.<code>") puts back that value only."""
     if kind == "created":
         return None
     old = dict(snapshot)
     for field, pair in changes.items():
-        if field in old and isinstance(pair, list | tuple) and len(pair) == 2:
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            continue
+        if field in old:
             old[field] = pair[0]
+            continue
+        head, _dot, key = field.partition(".")
+        if key and isinstance(old.get(head), Mapping):
+            inner = dict(old[head])
+            if pair[0] is None:
+                inner.pop(key, None)
+            else:
+                inner[key] = pair[0]
+            old[head] = inner
     return old
+
+
+def snapshot_value(snapshot: Mapping[str, Any], key: str) -> tuple[bool, Any]:
+    """(found, value) of `key` in a snapshot; "custom_fields.<code>" reads inside the object, where a
+    field left empty is not stored (found, None)."""
+    if key in snapshot:
+        return True, snapshot[key]
+    head, _dot, inner = key.partition(".")
+    if inner and isinstance(snapshot.get(head), Mapping):
+        return True, snapshot[head].get(inner)
+    return False, None
 
 
 def read_path(view: Mapping[str, Any] | None, path: str) -> Any:
@@ -114,8 +137,9 @@ class RecordViews:
     def typed(self, schema: EntitySchema, snapshot: Mapping[str, Any]) -> View:
         view: View = {}
         for spec in schema.fields.values():
-            if spec.key in snapshot:
-                view[spec.code] = typed_value(spec, snapshot[spec.key])
+            found, value = snapshot_value(snapshot, spec.key)
+            if found:
+                view[spec.code] = typed_value(spec, value)
         return view
 
     def from_snapshots(

@@ -362,6 +362,8 @@ class Deal(models.Model):
     loss_comment = models.CharField(_("loss comment"), max_length=500, blank=True)
     # Ticked checklist items: {"<stage id>": ["<item code>", ...]}.
     checklist = models.JSONField(_("checklist"), default=dict, blank=True)
+    # Values of the custom fields an administrator defined for deals (field code → stored value).
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(_("created"))

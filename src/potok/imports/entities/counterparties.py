@@ -20,6 +20,7 @@ from potok.clients.models import CounterpartyKind
 from potok.clients.services.counterparties import apply_counterparty_changes, counterparties_create_many
 from potok.clients.validation import check_counterparty
 from potok.core.errors import ValidationFailed
+from potok.documents.custom_fields import check_custom_values, merge_custom_values
 from potok.imports.entities.common import ledger_hits, row_messages, user_lookup
 from potok.imports.models import RowStatus
 from potok.imports.registry import ImportField, RowResult, SourceRow
@@ -51,6 +52,9 @@ class _State:
     seen_phone: dict[str, int] = field(default_factory=dict)
     seen_email: dict[str, int] = field(default_factory=dict)
     seen_name: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # A new record's custom values (the file maps no custom columns), or why new records are refused.
+    custom_defaults: dict[str, Any] = field(default_factory=dict)
+    custom_refusal: ValidationFailed | None = None
 
 
 class CounterpartyImporter:
@@ -94,6 +98,7 @@ class CounterpartyImporter:
     def analyse(self, rows: list[SourceRow], state: _State) -> list[RowResult]:
         results: list[RowResult] = []
         checked: list[tuple[RowResult, dict[str, Any], set[str]]] = []
+        state.custom_defaults, state.custom_refusal = _custom_defaults(state.actor)
         for row in rows:
             result = RowResult(row_number=row.row_number, status=RowStatus.CREATE, row_hash=row.row_hash)
             results.append(result)
@@ -200,6 +205,11 @@ class CounterpartyImporter:
             if reason:
                 result.status, result.messages = RowStatus.DUPLICATE, [reason]
                 continue
+            if state.custom_refusal is not None:
+                result.status = RowStatus.REJECTED
+                result.messages = row_messages(state.custom_refusal.errors, state.columns)
+                continue
+            cleaned["custom_fields"] = dict(state.custom_defaults)
             result.status, result.payload = RowStatus.CREATE, cleaned
             self._remember(state, result, cleaned, name)
 
@@ -290,3 +300,13 @@ def _kind(given: dict[str, str], errors: dict[str, str]) -> str:
             return CounterpartyKind.ENTREPRENEUR
         return CounterpartyKind.PERSON
     return CounterpartyKind.LEGAL
+
+
+def _custom_defaults(actor: Any) -> tuple[dict[str, Any], ValidationFailed | None]:
+    """A new counterparty's custom values when the file maps no custom columns (it cannot): the fields'
+    defaults; a required custom field without a default rejects every new row, as a save without it would
+    be refused. The same for each row, so it is worked out once per batch."""
+    try:
+        return merge_custom_values({}, check_custom_values("counterparty", {}, actor=actor)), None
+    except ValidationFailed as error:
+        return {}, error

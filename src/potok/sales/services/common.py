@@ -33,6 +33,7 @@ def deal_snapshot(deal: Deal) -> dict[str, Any]:
         "loss_reason": deal.loss_reason.name if deal.loss_reason_id else None,  # type: ignore[union-attr]
         "loss_comment": deal.loss_comment,
         "closed_at": deal.closed_at,
+        "custom_fields": dict(deal.custom_fields),
         "version": deal.version,
     }
 

@@ -16,6 +16,7 @@ from potok.clients.models import Contact, Counterparty
 from potok.core import clock
 from potok.core.errors import Conflict, NotFound, ValidationFailed
 from potok.core.models import EventKind
+from potok.documents.custom_fields import apply_custom_values, check_custom_values, without_uploads
 from potok.sales import validation
 from potok.sales.lock_objects import deal_for_update
 from potok.sales.models import (
@@ -47,6 +48,7 @@ DEAL_FIELDS = (
     "expected_close_date",
     "responsible",
     "description",
+    "custom_fields",
 )
 UPDATABLE_FIELDS = tuple(field for field in DEAL_FIELDS if field not in ("pipeline", "stage"))
 
@@ -140,6 +142,12 @@ def check_deal(fields: Mapping[str, Any], *, current: Deal | None = None) -> dic
         cleaned["description"] = validation.text(
             "description", fields.get("description"), errors, limit=10000
         )
+    if "custom_fields" in fields or creating:
+        # Checked against the field definitions by the services (check_custom_values), with the actor.
+        custom = fields.get("custom_fields") or {}
+        if not isinstance(custom, Mapping):
+            errors["custom_fields"] = _("Custom fields are an object of names and values.")
+        cleaned["custom_fields"] = custom
     if errors:
         raise ValidationFailed(errors)
     return cleaned
@@ -152,6 +160,8 @@ def deal_create(*, actor: Any, fields: Mapping[str, Any], lead: Lead | None = No
     if "responsible" not in fields and getattr(actor, "pk", None):
         fields["responsible"] = actor
     cleaned = check_deal(fields)
+    custom = check_custom_values(ENTITY, cleaned["custom_fields"], actor=actor)
+    cleaned["custom_fields"], uploads = without_uploads(custom)
     contacts = cleaned.pop("contacts", [])
     now = clock.now()
     responsible = cleaned.get("responsible")
@@ -163,6 +173,11 @@ def deal_create(*, actor: Any, fields: Mapping[str, Any], lead: Lead | None = No
         updated_at=now,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
+    if uploads:
+        deal.custom_fields = apply_custom_values(
+            actor=actor, entity_code=ENTITY, record_id=deal.pk, stored=deal.custom_fields, cleaned=uploads
+        )
+        deal.save(update_fields=["custom_fields"])
     if contacts:
         deal.contacts.set(contacts)
     StageVisit.objects.create(
@@ -231,6 +246,14 @@ def deal_update(*, actor: Any, deal: Deal, expected_version: int | None, fields:
     """Change the given fields (not the stage: that is `deal_move`). A stale version is a Conflict."""
     locked = locked_deal(deal, expected_version)
     cleaned = check_deal(fields, current=locked)
+    if "custom_fields" in cleaned:
+        # A PATCH of custom fields: the codes given change, the others keep their stored values.
+        custom = check_custom_values(
+            ENTITY, cleaned["custom_fields"], actor=actor, record_pk=locked.pk, stored=locked.custom_fields
+        )
+        cleaned["custom_fields"] = apply_custom_values(
+            actor=actor, entity_code=ENTITY, record_id=locked.pk, stored=locked.custom_fields, cleaned=custom
+        )
     before = deal_snapshot(locked)
     extra: dict[str, tuple[Any, Any]] = {}
     if "contacts" in cleaned:

@@ -20,12 +20,14 @@ from potok.access.selectors import can, require
 from potok.accounts.models import User
 from potok.audit.selectors import audit_events_for_record
 from potok.core.errors import Conflict, ValidationFailed
+from potok.documents.custom_fields import mask_custom_history
 from potok.sales import selectors, services
 from potok.sales.models import Currency, Deal, StageKind
 from potok.sales.pdf import document_filename, render_document
 from potok.sales.selectors import DealFilters
 from potok.sales.services.deals import requirement_labels, unmet_requirements
 from potok.web.lists import Column, Filter, ListSpec
+from potok.web.views.custom_values import add_service_errors, custom_form, custom_values, custom_values_block
 from potok.web.views.errors import domain_errors
 from potok.web.views.sales.common import add_errors, error_text, number, set_choices, styled
 
@@ -171,13 +173,16 @@ def deal_create(request: HttpRequest) -> HttpResponse:
     require(request.user, "deal", Action.CREATE)
     if request.method == "POST":
         form = DealForm(request.POST, user=request.user)
-        if form.is_valid():
+        values_form = custom_form(request.user, "deal", data=request.POST, files=request.FILES)
+        valid, custom = custom_values(request.user, "deal", None, values_form)
+        if form.is_valid() and valid:
             try:
                 deal = services.deal_create(
-                    actor=request.user, fields=selectors.resolve_references(request.user, form.service_data())
+                    actor=request.user,
+                    fields={**selectors.resolve_references(request.user, form.service_data()), **custom},
                 )
             except ValidationFailed as error:
-                add_errors(form, error)
+                add_service_errors(form, values_form, error, add_errors)
             else:
                 messages.success(request, _("The deal is saved."))
                 return redirect("web:sales_deal_detail", pk=deal.pk)
@@ -192,11 +197,13 @@ def deal_create(request: HttpRequest) -> HttpResponse:
                 "counterparty": number(request.GET.get("counterparty")),
             },
         )
+        values_form = custom_form(request.user, "deal")
     return render(
         request,
         "web/sales/deal_form.html",
         {
             "form": styled(form),
+            "values_form": values_form,
             "title": _("New deal"),
             "counterparty_label": _counterparty_label(request.user, form["counterparty"].value()),
         },
@@ -209,7 +216,9 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     deal = selectors.deal_get(request.user, pk, Action.UPDATE)
     if request.method == "POST":
         form = DealForm(request.POST, user=request.user, deal=deal)
-        if form.is_valid():
+        values_form = custom_form(request.user, "deal", deal, data=request.POST, files=request.FILES)
+        valid, custom = custom_values(request.user, "deal", deal, values_form)
+        if form.is_valid() and valid:
             data = form.service_data()
             if deal.lines.exists():
                 data.pop("amount", None)
@@ -218,10 +227,10 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user,
                     deal=deal,
                     expected_version=form.cleaned_data.get("version"),
-                    fields=selectors.resolve_references(request.user, data),
+                    fields={**selectors.resolve_references(request.user, data), **custom},
                 )
             except ValidationFailed as error:
-                add_errors(form, error)
+                add_service_errors(form, values_form, error, add_errors)
             except Conflict as error:
                 form.add_error(None, str(error))
             else:
@@ -245,11 +254,13 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "version": deal.version,
             },
         )
+        values_form = custom_form(request.user, "deal", deal)
     return render(
         request,
         "web/sales/deal_form.html",
         {
             "form": styled(form),
+            "values_form": values_form,
             "deal": deal,
             "title": _("Edit the deal"),
             "has_lines": deal.lines.exists(),
@@ -326,7 +337,10 @@ def _detail_context(request: HttpRequest, deal: Deal, line_form: LineForm | None
         "loss_reasons": selectors.loss_reasons(),
         "may_update": may_update,
         "line_form": styled(line_form or LineForm(user=request.user)),
-        "audit_events": audit_events_for_record(entity_type="deal", record_id=deal.pk)[:50],
+        "custom_values": custom_values_block(request.user, "deal", deal),
+        "audit_events": mask_custom_history(
+            request.user, "deal", deal.pk, audit_events_for_record(entity_type="deal", record_id=deal.pk)[:50]
+        ),
     }
 
 
