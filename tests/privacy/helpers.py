@@ -38,8 +38,6 @@ def make_person() -> World:
     """A contact whose name, phones and email reach the audit, events, an interaction, a complaint, a
     running process (variables) and a consent file."""
     from potok.clients.services import contact_create, contact_update, interaction_create
-    from potok.documents.custom_fields import store_custom_files
-    from potok.documents.fieldtypes import PendingUpload
     from potok.documents.services import document_create
     from potok.documents.services.fields import field_create
     from potok.processes.models import Task
@@ -72,23 +70,13 @@ def make_person() -> World:
             "consent_source": "письменное согласие",
         },
     )
-    # Contact forms do not upload files yet; the consent scan is stored as the document fields store it.
+    # The consent scan is uploaded through the service, as the contact form sends it.
     scan = SimpleUploadedFile("soglasie.pdf", b"%PDF-1.4 consent", "application/pdf")
-    stored = store_custom_files(
-        actor=admin,
-        entity_code="contact",
-        record_id=contact.pk,
-        cleaned={
-            "consent_scan": PendingUpload(
-                file=scan, name="soglasie.pdf", size=scan.size or 0, content_type="application/pdf"
-            )
-        },
-    )
     contact = contact_update(
         actor=admin,
         contact=contact,
         expected_version=contact.version,
-        fields={"phones": [PHONE], "custom_fields": stored},
+        fields={"phones": [PHONE], "custom_fields": {"consent_scan": scan}},
     )
     interaction_create(
         actor=admin,

@@ -179,7 +179,9 @@ class _Eraser:
         if not isinstance(mapping, dict):
             return False
         changed = False
-        for key in PERSONAL_KEYS & set(mapping):
+        # A change of one custom field is recorded as "custom_fields.<code>": personal like the whole object.
+        keys = {key for key in mapping if key in PERSONAL_KEYS or str(key).startswith("custom_fields.")}
+        for key in keys:
             blank: Any = [None, None] if pairs else None
             if mapping[key] not in (blank, [None, None], None, "", {}, []):
                 mapping[key] = blank
