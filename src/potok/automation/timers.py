@@ -48,6 +48,7 @@ from potok.automation.starting import (
 )
 from potok.automation.timing import due_for
 from potok.core import clock, memo
+from potok.processes.store import starts_together
 
 logger = logging.getLogger(__name__)
 
@@ -150,16 +151,19 @@ def _fire_together(items: list[tuple[RuleTimer, CompiledRule, Occasion]], evalua
                 judged = evaluator.judge(rule, occasion)
                 if isinstance(judged, ToStart):
                     waiting.setdefault(rule.id, []).append((rule, occasion, judged))
-            for group in waiting.values():
-                rule = group[0][0]
-                inserted = insert_start_keys(
-                    rule,
-                    rule.entity_type,
-                    [(occasion.record_id, occasion.event_key) for _r, occasion, _j in group],
-                )
-                for _rule, occasion, judged in group:
-                    start_id = inserted.get((occasion.record_id, occasion.event_key[:120]))
-                    evaluator.conclude(rule, occasion, judged, _start(rule, occasion, start_id, evaluator))
+            with starts_together():
+                for group in waiting.values():
+                    rule = group[0][0]
+                    inserted = insert_start_keys(
+                        rule,
+                        rule.entity_type,
+                        [(occasion.record_id, occasion.event_key) for _r, occasion, _j in group],
+                    )
+                    for _rule, occasion, judged in group:
+                        start_id = inserted.get((occasion.record_id, occasion.event_key[:120]))
+                        evaluator.conclude(
+                            rule, occasion, judged, _start(rule, occasion, start_id, evaluator)
+                        )
         return True
     except Exception:
         logger.exception("firing %s rule timers together failed; firing them one by one", len(items))

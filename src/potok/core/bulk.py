@@ -32,31 +32,60 @@ def insert_rows(
     if not rows:
         return []
     connection = connections[router.db_for_write(model)]
-    names = list(rows[0])
-    fields: list[Any] = [model._meta.get_field(name) for name in names]
-    converters: list[Callable[[Any], Any] | None] = [
-        _converter(field, connection) if field.get_internal_type() in _CONVERTED else None for field in fields
-    ]
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    primary_key: Any = model._meta.pk
-    returning = f" RETURNING {connection.ops.quote_name(primary_key.column)}" if returning_ids else ""
-    per_statement = max(1, min(MAX_ROWS, _max_parameters(connection) // len(fields)))
+    names = tuple(rows[0])
+    plan = _plan(connection, model, names, returning_ids)
     ids: list[int] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
+        for start in range(0, len(rows), plan.per_statement):
+            chunk = rows[start : start + plan.per_statement]
             parameters: list[Any] = []
             for row in chunk:
-                for name, convert in zip(names, converters, strict=True):
+                for name, convert in zip(names, plan.converters, strict=True):
                     value = row[name]
                     parameters.append(value if convert is None else convert(value))
-            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(chunk))}{returning}"  # noqa: S608 - names from the model, values bound
-            cursor.execute(sql, parameters)
+            cursor.execute(plan.statement(len(chunk)), parameters)
             if returning_ids:
                 ids.extend(row[0] for row in cursor.fetchall())
     return ids
+
+
+class _Plan:
+    """How to insert rows of one shape into one table on one connection: the columns, each value's
+    converter and the statements, worked out once (single rows are written inside every process step)."""
+
+    def __init__(self, connection: Any, model: type[models.Model], names: tuple[str, ...], returning: bool):
+        fields: list[Any] = [model._meta.get_field(name) for name in names]
+        self.converters: list[Callable[[Any], Any] | None] = [
+            _converter(field, connection) if field.get_internal_type() in _CONVERTED else None
+            for field in fields
+        ]
+        table = connection.ops.quote_name(model._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        self.placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        primary_key: Any = model._meta.pk
+        self.returning = f" RETURNING {connection.ops.quote_name(primary_key.column)}" if returning else ""
+        self.head = f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608 - names from the model, values bound
+        self.per_statement = max(1, min(MAX_ROWS, _max_parameters(connection) // len(fields)))
+        self._statements: dict[int, str] = {}
+
+    def statement(self, rows: int) -> str:
+        found = self._statements.get(rows)
+        if found is None:
+            found = self.head + ", ".join([self.placeholder] * rows) + self.returning
+            if len(self._statements) < 64:
+                self._statements[rows] = found
+        return found
+
+
+_plans: dict[tuple[str, str, type[models.Model], tuple[str, ...], bool], _Plan] = {}
+
+
+def _plan(connection: Any, model: type[models.Model], names: tuple[str, ...], returning: bool) -> _Plan:
+    key = (connection.alias, connection.vendor, model, names, returning)
+    plan = _plans.get(key)
+    if plan is None:
+        plan = _plans[key] = _Plan(connection, model, names, returning)
+    return plan
 
 
 def _converter(field: Any, connection: Any) -> Callable[[Any], Any]:

@@ -12,11 +12,12 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.dateparse import parse_datetime
 
 
@@ -34,9 +35,19 @@ class Sql:
 
     @classmethod
     def current(cls) -> Sql:
-        connection.ensure_connection()
-        database = connection.Database  # type: ignore[attr-defined]
-        return cls(connection.vendor, connection.connection, database.IntegrityError)
+        """The Sql of this thread's default connection, kept on it while its DB-API connection lives (every
+        statement of a step asks for it; going through Django's connection proxy each time cost more than a
+        short statement)."""
+        db = connections[DEFAULT_DB_ALIAS]
+        raw = db.connection
+        if raw is None:
+            db.ensure_connection()
+            raw = db.connection
+        found: Sql | None = getattr(db, "_potok_sql", None)
+        if found is None or found.raw is not raw:
+            found = cls(db.vendor, raw, db.Database.IntegrityError)  # type: ignore[attr-defined]
+            db._potok_sql = found  # type: ignore[attr-defined]
+        return found
 
     def statement(self, text: str) -> str:
         key = (self.vendor, text)
@@ -92,7 +103,13 @@ class Sql:
     def execute(self, text: str, parameters: Sequence[Any] = ()) -> int:
         cursor = self.raw.cursor()
         try:
-            cursor.execute(self.statement(text), parameters)
+            if self.postgres and self.raw.pgconn.pipeline_status:
+                # Inside `together()` the row count is known only once the server has answered: a nested
+                # pipeline's end sends what is queued and reads the answers.
+                with self.raw.pipeline():
+                    cursor.execute(self.statement(text), parameters)
+            else:
+                cursor.execute(self.statement(text), parameters)
             return int(cursor.rowcount)
         finally:
             cursor.close()
@@ -105,6 +122,57 @@ class Sql:
             cursor.executemany(self.statement(text), parameters)
         finally:
             cursor.close()
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """On PostgreSQL, the `execute_many` writes issued inside wait and travel with the next statement
+        whose result is needed (`rows`, `execute`) or with the end of the block: one round trip for several
+        writes instead of one each (psycopg's pipeline mode). An error of a waiting write is raised there.
+        Only this class's statements may run inside: Django's cursor reads row counts that are not known
+        yet in this mode."""
+        if not self.postgres:
+            yield
+            return
+        with self.raw.pipeline():
+            yield
+
+    def rows_together(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
+        """The rows of each query, in order. On PostgreSQL the queries travel together: one round trip
+        (psycopg's pipeline mode) instead of one each, so none may need another's result."""
+        if not self.postgres:
+            return [self.rows(text, parameters) for text, parameters in statements]
+        cursors = self._sent_together(statements)
+        try:
+            return [list(cursor.fetchall()) for cursor in cursors]
+        finally:
+            for cursor in cursors:
+                cursor.close()
+
+    def execute_together(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[int]:
+        """Run the statements in order and return their row counts; on PostgreSQL in one round trip."""
+        if not self.postgres:
+            return [self.execute(text, parameters) for text, parameters in statements]
+        cursors = self._sent_together(statements)
+        counts = [int(cursor.rowcount) for cursor in cursors]
+        for cursor in cursors:
+            cursor.close()
+        return counts
+
+    def _sent_together(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        cursors: list[Any] = []
+        try:
+            # The block sends everything queued and reads every result when it ends; an error of any
+            # statement is raised there, and the transaction is then aborted as after a single one.
+            with self.raw.pipeline():
+                for text, parameters in statements:
+                    cursor = self.raw.cursor()
+                    cursors.append(cursor)
+                    cursor.execute(self.statement(text), parameters)
+        except BaseException:
+            for cursor in cursors:
+                cursor.close()
+            raise
+        return cursors
 
     def in_list(self, count: int) -> str:
         return ", ".join("?" for _ in range(count))

@@ -7,7 +7,9 @@ rows the unit of work changed. Hooks let the tasks layer address new tasks in th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -39,6 +41,104 @@ _apply_hooks: list[ApplyHook] = []
 def register_apply_hook(hook: ApplyHook) -> None:
     if hook not in _apply_hooks:
         _apply_hooks.append(hook)
+
+
+class _Together:
+    """The changes of new instances whose writing waits for the end of a `starts_together()` block."""
+
+    def __init__(self) -> None:
+        # (changes, Potok's columns of its new instances: the record they work on, who started them)
+        self.waiting: list[tuple[ChangeSet, dict[str, Any]]] = []
+        # Counts the writes of what waited, so a mark taken before one is known to be stale.
+        self.written = 0
+        # version key → ProcessVersion id, as the starts' definitions gave them
+        self.version_ids: dict[str, int] = {}
+
+    def merged(self) -> tuple[ChangeSet, dict[str, dict[str, Any]]]:
+        merged = ChangeSet()
+        values: dict[str, dict[str, Any]] = {}
+        for changes, instance_values in self.waiting:
+            for name in ("instances", "executions", "tasks", "jobs", "subscriptions", "incidents"):
+                getattr(merged, name).inserted.update(getattr(changes, name).inserted)
+            merged.history.extend(changes.history)
+            merged.expected_versions.update(changes.expected_versions)
+            for instance_id in changes.instances.inserted:
+                values[instance_id] = instance_values
+        return merged, values
+
+
+_together: ContextVar[_Together | None] = ContextVar("potok_starts_together", default=None)
+
+
+@contextmanager
+def starts_together() -> Iterator[None]:
+    """Write the new instances started inside the block together when it ends: one multi-row INSERT per
+    table and one run of the apply hooks (the tasks layer addresses all their first tasks at once) instead
+    of a round of statements per start. A start's engine work, its checks and errors are unchanged; only
+    the writing of rows that nobody else can see yet (new instances, nothing updated or deleted) waits. Any
+    other write or read of the store inside the block writes what waits first, so everything reads as if
+    written at once. Nothing waiting is written when the block raises (its transaction is rolled back by
+    the caller). Use it inside one transaction, around starts that commit or fail together."""
+    if _together.get() is not None:
+        yield
+        return
+    together = _Together()
+    token = _together.set(together)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+    _write_waiting(together)
+
+
+def _write_waiting(together: _Together) -> None:
+    if not together.waiting:
+        return
+    changes, values = together.merged()
+    together.waiting, together.written = [], together.written + 1
+    DjangoStore(version_ids=together.version_ids.__getitem__, instance_values_by_id=values).apply(
+        changes, waiting=False
+    )
+
+
+def waiting_mark() -> tuple[int, int] | None:
+    """Where the starts waiting in a `starts_together()` block stand now (None outside one)."""
+    together = _together.get()
+    return None if together is None else (together.written, len(together.waiting))
+
+
+def discard_waiting(mark: tuple[int, int] | None) -> None:
+    """Forget the starts that began waiting after `mark`: the operation that made them failed and its
+    savepoint was rolled back. What was written since the mark went with that savepoint; what waits now
+    was all made after it."""
+    together = _together.get()
+    if together is None or mark is None:
+        return
+    written, count = mark
+    del together.waiting[count if together.written == written else 0 :]
+
+
+def _only_new(changes: ChangeSet) -> bool:
+    """Whether the unit of work only inserted rows of instances it created (a start that waits)."""
+    if not changes.instances.inserted or changes.expected_jobs:
+        return False
+    if any(version != 0 for version in changes.expected_versions.values()):
+        return False
+    new = changes.instances.inserted
+    for name in ("instances", "executions", "tasks", "jobs", "subscriptions", "incidents"):
+        rows = getattr(changes, name)
+        if rows.updated or rows.deleted:
+            return False
+        if name != "instances" and any(row.instance_id not in new for row in rows.inserted.values()):
+            return False
+    return all(row.instance_id in new for row in changes.history)
+
+
+def _flush_waiting() -> None:
+    """Write the starts waiting in a `starts_together()` block before the store reads or changes others."""
+    together = _together.get()
+    if together is not None:
+        _write_waiting(together)
 
 
 class _Table:
@@ -114,12 +214,15 @@ class DjangoStore:
         *,
         version_ids: Callable[[str], int] | None = None,
         instance_values: dict[str, Any] | None = None,
+        instance_values_by_id: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         # version_key ("complaint:3") → ProcessVersion id, given by the definitions provider.
         self._version_ids = version_ids
         # Potok's columns of instances this unit of work creates (the record they work on, who started
         # them), written with the row so the tasks layer sees them when it addresses the first tasks.
         self._instance_values = instance_values or {}
+        # The same per instance, for changes gathered from several starts (`starts_together`).
+        self._instance_values_by_id = instance_values_by_id or {}
 
     # -- row readers ------------------------------------------------------------------------
 
@@ -209,14 +312,34 @@ class DjangoStore:
     # -- the port: reads --------------------------------------------------------------------
 
     def load_instance_state(self, instance_id: str) -> InstanceState:
+        _flush_waiting()
         sql = Sql.current()
         lock = " FOR UPDATE" if sql.postgres and transaction.get_connection().in_atomic_block else ""
         # Operations on one instance queue on this row lock (PostgreSQL; SQLite serialises writers):
         # 50 branches completed at once join exactly once, without 49 retries each.
-        found = sql.rows(
-            "SELECT id, process_id, version_id, state, business_key, variables, started_at, ended_at, lock_version, "
-            "parent_instance_id, parent_execution_id FROM processes_processinstance WHERE id = ?" + lock,
-            [instance_id],
+        key = [instance_id]
+        # One round trip on PostgreSQL for the row, its executions and open tasks, and which of the job,
+        # subscription and open-incident tables hold rows (most instances have none: only those are read
+        # then). The server runs them in order, so the reads after the lock see what its holder committed.
+        found, executions, tasks, tables = sql.rows_together(
+            [
+                (
+                    "SELECT id, process_id, version_id, state, business_key, variables, started_at, ended_at, "
+                    "lock_version, parent_instance_id, parent_execution_id FROM processes_processinstance "
+                    "WHERE id = ?" + lock,
+                    key,
+                ),
+                (f"SELECT {EXECUTION_COLUMNS} FROM processes_execution WHERE instance_id = ?", key),
+                (f"SELECT {TASK_COLUMNS} FROM processes_task WHERE instance_id = ? AND state = 'open'", key),
+                (
+                    "SELECT k FROM (SELECT 'job' AS k FROM processes_job WHERE instance_id = ? LIMIT 1) AS j "
+                    "UNION ALL SELECT k FROM (SELECT 'subscription' AS k FROM processes_subscription "
+                    "WHERE instance_id = ? LIMIT 1) AS s "
+                    "UNION ALL SELECT k FROM (SELECT 'incident' AS k FROM processes_incident "
+                    "WHERE instance_id = ? AND state = 'open' LIMIT 1) AS i",
+                    key * 3,
+                ),
+            ]
         )
         if not found:
             raise NotFound(f"process instance {instance_id!r} does not exist")
@@ -235,32 +358,9 @@ class DjangoStore:
             r[10],
         )
         state = InstanceState(instance)
-        key = [instance_id]
-        state.executions = {
-            row[0]: self._execution(sql, row)
-            for row in sql.rows(
-                f"SELECT {EXECUTION_COLUMNS} FROM processes_execution WHERE instance_id = ?", key
-            )
-        }
-        state.tasks = {
-            row[0]: self._task(sql, row)
-            for row in sql.rows(
-                f"SELECT {TASK_COLUMNS} FROM processes_task WHERE instance_id = ? AND state = 'open'", key
-            )
-        }
-        # Most instances have no timers, subscriptions or open incidents: one round trip asks which of the
-        # three tables has rows, and only those are read.
-        present = {
-            row[0]
-            for row in sql.rows(
-                "SELECT k FROM (SELECT 'job' AS k FROM processes_job WHERE instance_id = ? LIMIT 1) AS j "
-                "UNION ALL SELECT k FROM (SELECT 'subscription' AS k FROM processes_subscription "
-                "WHERE instance_id = ? LIMIT 1) AS s "
-                "UNION ALL SELECT k FROM (SELECT 'incident' AS k FROM processes_incident "
-                "WHERE instance_id = ? AND state = 'open' LIMIT 1) AS i",
-                key * 3,
-            )
-        }
+        state.executions = {row[0]: self._execution(sql, row) for row in executions}
+        state.tasks = {row[0]: self._task(sql, row) for row in tasks}
+        present = {row[0] for row in tables}
         if "job" in present:
             state.jobs = {
                 row[0]: self._job(sql, row)
@@ -284,6 +384,7 @@ class DjangoStore:
         return state
 
     def load_task(self, task_id: str) -> Task:
+        _flush_waiting()
         sql = Sql.current()
         found = sql.rows(f"SELECT {TASK_COLUMNS} FROM processes_task WHERE id = ?", [task_id])
         if not found:
@@ -291,6 +392,7 @@ class DjangoStore:
         return self._task(sql, found[0])
 
     def load_job(self, job_id: str) -> Job:
+        _flush_waiting()
         sql = Sql.current()
         found = sql.rows(f"SELECT {JOB_COLUMNS} FROM processes_job WHERE id = ?", [job_id])
         if not found:
@@ -298,6 +400,7 @@ class DjangoStore:
         return self._job(sql, found[0])
 
     def load_incident(self, incident_id: str) -> Incident:
+        _flush_waiting()
         sql = Sql.current()
         found = sql.rows(f"SELECT {INCIDENT_COLUMNS} FROM processes_incident WHERE id = ?", [incident_id])
         if not found:
@@ -305,6 +408,7 @@ class DjangoStore:
         return self._incident(sql, found[0])
 
     def find_message_subscriptions(self, name: str, correlation_key: str | None) -> list[Subscription]:
+        _flush_waiting()
         sql = Sql.current()
         text = (
             f"SELECT {SUBSCRIPTION_COLUMNS} FROM processes_subscription WHERE kind = 'message' AND name = ?"
@@ -318,6 +422,7 @@ class DjangoStore:
         ]
 
     def find_signal_subscriptions(self, name: str) -> list[Subscription]:
+        _flush_waiting()
         sql = Sql.current()
         rows = sql.rows(
             f"SELECT {SUBSCRIPTION_COLUMNS} FROM processes_subscription "
@@ -327,6 +432,7 @@ class DjangoStore:
         return [self._subscription(sql, row) for row in rows]
 
     def due_jobs(self, now: datetime, limit: int) -> list[Job]:
+        _flush_waiting()
         sql = Sql.current()
         rows = sql.rows(
             f"SELECT {JOB_COLUMNS} FROM processes_job WHERE due_at <= ? ORDER BY due_at, id LIMIT ?",
@@ -336,25 +442,46 @@ class DjangoStore:
 
     # -- the port: writes -------------------------------------------------------------------
 
-    def apply(self, changes: ChangeSet) -> None:
+    def apply(self, changes: ChangeSet, *, waiting: bool = True) -> None:
+        together = _together.get() if waiting else None
+        if together is not None:
+            if _only_new(changes):
+                for row in changes.instances.inserted.values():
+                    if row.version_key not in together.version_ids:
+                        together.version_ids[row.version_key] = self._version_id(row.version_key)
+                together.waiting.append((changes, self._instance_values))
+                return
+            _write_waiting(together)
         sql = Sql.current()
         # One step is one transaction: the caller's (potok.processes.services opens it and retries the whole
         # step on ConcurrentModification). No savepoint of our own: a failure here rolls the step back.
         with transaction.atomic(savepoint=False):
-            self._write_instances(sql, changes)
-            for job_id in changes.expected_jobs:
-                # Start-timer jobs have no instance; deleting the fired job is the lock.
-                if job_id in changes.jobs.deleted:
-                    continue
-                if not sql.rows("SELECT 1 FROM processes_job WHERE id = ?", [job_id]):
-                    raise ConcurrentModification(f"job {job_id!r} was already fired")
-            self._write_executions(sql, changes.executions)
-            self._write_tasks(sql, changes.tasks)
-            self._write_jobs(sql, changes.jobs)
-            self._write_subscriptions(sql, changes.subscriptions)
-            self._write_incidents(sql, changes.incidents)
-            if changes.history:
-                self._insert_history(sql, changes)
+            # On PostgreSQL the inserts and updates wait and travel together (a start's rows in one round
+            # trip); a check that needs an answer (the instance's version, a job's existence) sends them.
+            try:
+                with sql.together():
+                    self._write_instances(sql, changes)
+                    for job_id in changes.expected_jobs:
+                        # Start-timer jobs have no instance; deleting the fired job is the lock.
+                        if job_id in changes.jobs.deleted:
+                            continue
+                        if not sql.rows("SELECT 1 FROM processes_job WHERE id = ?", [job_id]):
+                            raise ConcurrentModification(f"job {job_id!r} was already fired")
+                    self._write_executions(sql, changes.executions)
+                    self._write_tasks(sql, changes.tasks)
+                    self._write_jobs(sql, changes.jobs)
+                    self._write_subscriptions(sql, changes.subscriptions)
+                    self._write_incidents(sql, changes.incidents)
+                    if changes.history:
+                        self._insert_history(sql, changes)
+            except sql.integrity_error as error:
+                # The new instance's INSERT waited: its duplicate id is raised here, not where it was sent.
+                if (
+                    getattr(getattr(error, "diag", None), "table_name", None)
+                    == m.ProcessInstance._meta.db_table
+                ):
+                    raise ConcurrentModification("a process instance with this id exists already") from error
+                raise
             for hook in _apply_hooks:
                 hook(changes)
 
@@ -389,7 +516,7 @@ class DjangoStore:
                 table.parameters(
                     sql,
                     {
-                        **self._instance_values,
+                        **self._instance_values_by_id.get(row.id, self._instance_values),
                         "id": row.id,
                         "process_id": row.process_id,
                         "version_id": self._version_id(row.version_key),

@@ -16,6 +16,7 @@ from potok.engine.errors import NotFound as EngineNotFound
 from potok.engine.runtime.serialization import encode_value
 from potok.processes.models import OperationLog, ProcessInstance
 from potok.processes.runtime import engine
+from potok.processes.store import discard_waiting, waiting_mark
 
 T = TypeVar("T")
 RETRIES = 5
@@ -27,12 +28,19 @@ STARTING_RECORD: ContextVar[tuple[str, int | None] | None] = ContextVar("potok_s
 def in_transaction_with_retry(operation: Callable[[], T]) -> T:
     """Run an engine operation in its own transaction; retry when another one changed the instance."""
     for attempt in range(RETRIES):
+        # Starts made inside `starts_together()` wait to be written; those of a failed attempt are forgotten
+        # with its savepoint.
+        mark = waiting_mark()
         try:
             with transaction.atomic():
                 return operation()
         except ConcurrentModification:
+            discard_waiting(mark)
             if attempt == RETRIES - 1:
                 raise Conflict("The process changed meanwhile; try again.") from None
+        except BaseException:
+            discard_waiting(mark)
+            raise
     raise AssertionError("unreachable")
 
 

@@ -15,6 +15,7 @@ from potok.access.services import record_grant_give, record_grant_revoke
 from potok.accounts.models import User
 from potok.accounts.selectors import role_holders
 from potok.core import clock, memo
+from potok.core.bulk import insert_rows
 from potok.engine.expressions import EvaluationContext
 from potok.notifications.selectors import administrators
 from potok.processes.models import Task
@@ -134,7 +135,7 @@ def _save_addressing(task: Task, also_save: tuple[str, ...]) -> None:
     """`task.save(update_fields=…)` for the addressing columns as one plain UPDATE: this runs for every new
     task inside every process step, where compiling the ORM's UPDATE cost more than running it."""
     sql = Sql.current()
-    fields = [Task._meta.get_field(name) for name in (*_ADDRESSING_FIELDS, *also_save)]
+    fields: list[Any] = [Task._meta.get_field(name) for name in (*_ADDRESSING_FIELDS, *also_save)]
     values = [getattr(task, field.attname) for field in fields]
     assignments = ", ".join(f"{field.column} = ?" for field in fields)
     sql.execute(
@@ -153,7 +154,12 @@ def _problem_recipients() -> list[User]:
 
 
 def report_problem(task: Task, message: str) -> AddressingProblem:
-    problem = AddressingProblem.objects.create(task=task, message=message, created_at=clock.now())
+    # A plain INSERT: a task nobody can take is common while a process is being set up, and this runs
+    # inside the step that created it.
+    values = {"task_id": task.pk, "message": message, "created_at": clock.now()}
+    (pk,) = insert_rows(AddressingProblem, [values], returning_ids=True)
+    problem = AddressingProblem(pk=pk, **values)
+    problem._state.adding = False
     events.task_addressing_problem(task, message=message)
     notices.tell(
         _problem_recipients(),
