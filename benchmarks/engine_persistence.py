@@ -120,6 +120,17 @@ def child(database: str, mode: str, count: int, waiting: int) -> None:
             task_complete_in_engine(actor=None, task_id=task_id, data=data_for(node_id, i))
         result["completed_per_s"] = len(tasks) / (time.perf_counter() - started)
         result["completed_per_cpu_s"] = len(tasks) / (time.process_time() - cpu)
+        # The same starts in batches of 100 per transaction, written together — how the worker starts
+        # processes for time-based rules and for a rule applied to existing records.
+        from potok.processes.store import starts_together
+
+        started, cpu = time.perf_counter(), time.process_time()
+        for begin in range(0, count, 100):
+            with transaction.atomic(), starts_together():
+                for _ in range(min(100, count - begin)):
+                    process_start(actor=None, process_key="complaint_review")
+        result["started_together_per_s"] = count / (time.perf_counter() - started)
+        result["started_together_per_cpu_s"] = count / (time.process_time() - cpu)
     elif mode == "flat":
         # `waiting` instances parked at their first task, then the cost of completing tasks of others.
         made = Task.objects.filter(state="open").count()
@@ -285,6 +296,8 @@ def main() -> None:
     d_complete: list[float] = []
     d_start_cpu: list[float] = []
     d_complete_cpu: list[float] = []
+    d_together: list[float] = []
+    d_together_cpu: list[float] = []
     for _ in range(args.runs):
         if not fresh_postgres():
             break
@@ -293,11 +306,15 @@ def main() -> None:
         d_complete.append(figures["completed_per_s"])
         d_start_cpu.append(figures["started_per_cpu_s"])
         d_complete_cpu.append(figures["completed_per_cpu_s"])
+        d_together.append(figures["started_together_per_s"])
+        d_together_cpu.append(figures["started_together_per_cpu_s"])
     if d_start:
         print(
             f"(d) PostgreSQL: {statistics.median(d_start):.0f} instances started/s, "
             f"{statistics.median(d_complete):.0f} task completions/s (one process); by this process's CPU "
-            f"time: {statistics.median(d_start_cpu):.0f} / {statistics.median(d_complete_cpu):.0f}",
+            f"time: {statistics.median(d_start_cpu):.0f} / {statistics.median(d_complete_cpu):.0f}; "
+            f"started in batches of 100 per transaction (as the worker starts time-based rules): "
+            f"{statistics.median(d_together):.0f}/s, by CPU {statistics.median(d_together_cpu):.0f}/s",
             flush=True,
         )
 
@@ -329,7 +346,8 @@ def main() -> None:
     )
     if d_start:
         print(
-            f"d_pg_started_per_s={statistics.median(d_start):.0f} d_pg_completed_per_s={statistics.median(d_complete):.0f}"
+            f"d_pg_started_per_s={statistics.median(d_start):.0f} d_pg_completed_per_s={statistics.median(d_complete):.0f} "
+            f"d_pg_started_together_per_s={statistics.median(d_together):.0f}"
         )
     print(f"e_flat_ratio={many['completion_ms_median'] / few['completion_ms_median']:.2f}")
     if memory:

@@ -113,6 +113,14 @@ def test_schema_test_dry_run_and_apply(
     application = api.get(f"/api/v1/rule-applications/{applied.json()['id']}").json()
     assert (application["state"], application["started"], application["processed"]) == ("done", 3, 3)
     assert started("complaint_review_vip") == 3
+    # the batch's starts were written together: each linked to its complaint, each with its first task
+    from potok.processes.models import ProcessInstance, Task
+
+    vip_runs = ProcessInstance.objects.filter(process_id="complaint_review_vip")
+    assert set(vip_runs.values_list("record_id", flat=True)) == {c.pk for c in complaints[:3]}
+    assert set(
+        Task.objects.filter(instance__in=vip_runs, state="open").values_list("record_id", flat=True)
+    ) == {c.pk for c in complaints[:3]}
     # applying again is a new operation; running the same one again starts nothing twice
     from potok.automation.models import ApplicationState
 

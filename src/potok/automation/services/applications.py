@@ -36,8 +36,9 @@ from potok.automation.ruleset import CompiledRule, compile_rule
 from potok.automation.schema import EntitySchema, checked_schema
 from potok.automation.starting import Journal
 from potok.automation.timers import worker_id
-from potok.core import clock
+from potok.core import clock, memo
 from potok.core.errors import NotFound, ValidationFailed
+from potok.processes.store import starts_together
 
 LEASE = timedelta(seconds=120)
 BATCH = 200
@@ -242,7 +243,8 @@ def _batch(application: RuleApplication) -> tuple[int, bool]:
     processed = started = skipped = failed = 0
     last = application.cursor
     try:
-        with transaction.atomic():
+        # The batch's starts are written together at its end (and read the shared lookups once).
+        with transaction.atomic(), memo.batch(), starts_together():
             evaluator = Evaluator(Journal(), RecordViews())
             for match in _matches(rule_compiled, schema, after=application.cursor):
                 decision = evaluator.run(
