@@ -127,13 +127,13 @@ def test_a_start_failing_for_one_record_costs_the_batch_nothing(
     assert errored.outcome == Outcome.ERRORED
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_transaction_queues_one_dispatch_task_visible_with_its_commit(
     admin: Any, s2_processes: Any, make_complaint: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     from django_tasks_db.models import DBTaskResult
 
     from potok.automation.dispatch import dispatch_from
-    from potok.automation.wiring import queue_in_transaction
 
     # given a rule on new complaints
     rule_create(
@@ -149,11 +149,10 @@ def test_a_transaction_queues_one_dispatch_task_visible_with_its_commit(
     tasks = DBTaskResult.objects.filter(task_path__endswith="dispatch_events_from")
     before = tasks.count()
     last = DomainEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    # when one transaction writes three complaints, handing each event to the writer's hook
+    # when one transaction writes three complaints (the outbox writer's hook is wired)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         for _ in range(3):
             make_complaint()
-            queue_in_transaction(list(DomainEvent.objects.filter(id__gt=last).values_list("id", flat=True)))
     # then one task was queued, naming the transaction's first event
     assert tasks.count() - before == 1
     first = DomainEvent.objects.filter(id__gt=last).order_by("id").first()
@@ -167,10 +166,9 @@ def test_a_transaction_queues_one_dispatch_task_visible_with_its_commit(
     assert not DomainEvent.objects.filter(id__gt=last, dispatched_at__isnull=True).exists()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_transaction_leaves_no_dispatch_task(admin: Any, make_complaint: Any) -> None:
     from django_tasks_db.models import DBTaskResult
-
-    from potok.automation.wiring import queue_in_transaction
 
     make_complaint()  # its client is made outside the transactions below
     tasks = DBTaskResult.objects.filter(task_path__endswith="dispatch_events_from")
@@ -183,7 +181,6 @@ def test_a_rolled_back_transaction_leaves_no_dispatch_task(admin: Any, make_comp
     # when a save queues its dispatch and then fails
     with pytest.raises(Refused), transaction.atomic():
         make_complaint()
-        queue_in_transaction(list(DomainEvent.objects.filter(id__gt=last).values_list("id", flat=True)))
         raise Refused
     # then neither the events nor the task exist
     assert tasks.count() == before
@@ -192,9 +189,7 @@ def test_a_rolled_back_transaction_leaves_no_dispatch_task(admin: Any, make_comp
     with transaction.atomic():
         with pytest.raises(Refused), transaction.atomic():
             make_complaint()
-            queue_in_transaction(list(DomainEvent.objects.filter(id__gt=last).values_list("id", flat=True)))
             raise Refused
         assert tasks.count() == before
         make_complaint()
-        queue_in_transaction(list(DomainEvent.objects.filter(id__gt=last).values_list("id", flat=True)))
         assert tasks.count() == before + 1

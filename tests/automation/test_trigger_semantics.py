@@ -357,7 +357,7 @@ def test_trigger_semantics(case: Case, frozen, admin, act_type, make_complaint, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_bulk_import_fires_the_rules_and_queues_few_dispatch_tasks(admin, s2_processes, worker):
+def test_a_bulk_import_fires_the_rules_and_queues_one_dispatch_task(admin, s2_processes, worker):
     from django_tasks_db.models import DBTaskResult
 
     from potok.clients.services.counterparties import counterparties_create_many
@@ -381,10 +381,22 @@ def test_a_bulk_import_fires_the_rules_and_queues_few_dispatch_tasks(admin, s2_p
         )
         for n in range(1500)
     ]
-    queued_before = DBTaskResult.objects.filter(task_path__endswith="dispatch_events").count()
+    from potok.automation.tasks import dispatch_events_from
+    from potok.core.models import DomainEvent
+
+    tasks = DBTaskResult.objects.filter(task_path__endswith="dispatch_events_from")
+    queued_before = set(tasks.values_list("id", flat=True))
+    last = DomainEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     with acting(origin="import", actor=admin), transaction.atomic():
         counterparties_create_many(actor=admin, rows=rows)
-    # one transaction of 1 500 events: two dispatch tasks (chunks of 1 000), not 1 500
-    assert DBTaskResult.objects.filter(task_path__endswith="dispatch_events").count() - queued_before == 2
+    # one transaction of 1 500 events: one dispatch task, queued in it, naming its first event
+    imported = list(DomainEvent.objects.filter(id__gt=last).order_by("id"))
+    assert len(imported) == 1500 and {event.origin for event in imported} == {"import"}
+    queued = list(tasks.exclude(id__in=queued_before))
+    assert len(queued) == 1
+    assert queued[0].args_kwargs["args"] == [imported[0].pk]
+    # and that task dispatches every event of the import, once; the worker finds nothing left
+    assert dispatch_events_from.call(*queued[0].args_kwargs["args"]) == 1500
+    assert not DomainEvent.objects.filter(id__gt=last, dispatched_at__isnull=True).exists()
     worker()
     assert RuleStart.objects.count() == 150

@@ -8,11 +8,34 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django_tasks.backends.dummy import DummyBackend
 
 
 @pytest.fixture(autouse=True)
 def queued_tasks(settings):  # type: ignore[no-untyped-def]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+class CommittedTasksBackend(DummyBackend):
+    """The dummy backend, but a task queued inside a transaction is listed only once it commits and never
+    if it rolls back — as the database backend's task row is (automation queues its dispatch task inside
+    the transaction that wrote the events)."""
+
+    def enqueue(self, task, args, kwargs):  # type: ignore[no-untyped-def]
+        from django.db import transaction
+
+        listed = list(self.results)
+        result = super().enqueue(task, args, kwargs)
+        queued = self.results[len(listed) :]
+        self.results[:] = listed
+        transaction.on_commit(lambda: self.results.extend(queued))
+        return result
+
+
+@pytest.fixture
+def committed_tasks(settings):  # type: ignore[no-untyped-def]
+    """Tasks listed as the database backend would show them: only those of committed transactions."""
+    settings.TASKS = {"default": {"BACKEND": "tests.imports.conftest.CommittedTasksBackend"}}
 
 
 def run_import_tasks() -> None:

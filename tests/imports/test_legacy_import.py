@@ -262,19 +262,19 @@ def test_a_job_whose_worker_died_can_be_cancelled(person, demo_company, run_on_c
     assert job.status == JobStatus.CANCELLED and job.message
 
 
-def _run_queued_imports() -> list[list[int]]:
-    """Run the queued import task (its transaction commits for real); the event ids it handed to the
-    dispatcher after the commit, one list per queued dispatch task."""
+def _run_queued_imports() -> list[int]:
+    """Run the queued import task (its transaction commits for real); the first event id named by each
+    dispatch task that transaction queued (one per committed transaction that wrote events)."""
     from django_tasks import default_task_backend
 
-    from potok.automation.tasks import dispatch_events
+    from potok.automation.tasks import dispatch_events_from
     from tests.imports.conftest import run_import_tasks
 
     run_import_tasks()
     queued = [
-        list(result.args[0])
+        int(result.args[0])
         for result in default_task_backend.results  # type: ignore[attr-defined]
-        if result.task.name == dispatch_events.name
+        if result.task.name == dispatch_events_from.name
     ]
     default_task_backend.clear()  # type: ignore[attr-defined]
     return queued
@@ -296,7 +296,7 @@ def _queue_the_import(person, content: bytes) -> ImportJob:  # type: ignore[no-u
 
 @pytest.mark.django_db(transaction=True)
 def test_an_import_writes_one_event_per_created_record_handed_to_automation_once(
-    person, demo_company
+    person, demo_company, committed_tasks
 ) -> None:
     events_before = DomainEvent.objects.count()
     known = set(Counterparty.objects.values_list("pk", flat=True))
@@ -320,13 +320,20 @@ def test_an_import_writes_one_event_per_created_record_handed_to_automation_once
     assert AuditEvent.objects.filter(
         entity_type="counterparty", origin="import", action="created"
     ).count() == len(created)
-    # every event of the import handed to the dispatcher exactly once, after the commit, in chunks
-    handed = [event_id for chunk in dispatched for event_id in chunk]
-    assert sorted(handed) == [event.pk for event in events] and len(handed) == len(set(handed))
+    # one dispatch task, visible with the import's commit, names its first event; running it dispatches
+    # every event of the import exactly once (the dispatcher counts the events it marks dispatched)
+    from potok.automation.tasks import dispatch_events_from
+
+    assert dispatched == [events[0].pk]
+    assert dispatch_events_from.call(dispatched[0]) == len(events)
+    assert not DomainEvent.objects.filter(pk__gte=events[0].pk, dispatched_at__isnull=True).exists()
+    assert dispatch_events_from.call(dispatched[0]) == 0
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_failed_import_leaves_no_event_and_queues_no_dispatch(person, demo_company, monkeypatch) -> None:
+def test_a_failed_import_leaves_no_event_and_queues_no_dispatch(
+    person, demo_company, monkeypatch, committed_tasks
+) -> None:
     job = _queue_the_import(person, small_file(1200))
     events_before, audit_before = DomainEvent.objects.count(), AuditEvent.objects.count()
     counterparties_before = Counterparty.objects.count()

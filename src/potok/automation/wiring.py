@@ -1,12 +1,12 @@
-"""Connecting automation to the rest of Potok at start-up: the outbox consumer, the periodic work, the
-declared effects of actions."""
+"""Connecting automation to the rest of Potok at start-up: the outbox writer's hook that queues the
+dispatch, the periodic work, the declared effects of actions."""
 
 from __future__ import annotations
 
 import logging
 
 from potok.core import periodic
-from potok.core.events import register_consumer
+from potok.core.events import register_writer
 
 logger = logging.getLogger(__name__)
 
@@ -15,7 +15,8 @@ CHUNK = 1000
 
 
 def queue_dispatch(event_ids: list[int]) -> None:
-    """The outbox consumer (after commit): queue the dispatch. The sweeper catches what this misses."""
+    """The former outbox consumer (after commit), kept for the benchmark's comparison: queue the dispatch in
+    a transaction of its own. `queue_in_transaction` is what is wired."""
     from django.db import connection, transaction
 
     from potok.automation.tasks import dispatch_events
@@ -46,7 +47,16 @@ def queue_in_transaction(event_ids: list[int]) -> None:
     task per transaction, naming its first event (`dispatch_from` takes the rest). The task row is one
     INSERT in the transaction already open; it becomes visible with the commit, so the events are still
     dispatched only after it, and it vanishes with a rollback, like the events. Outside a transaction
-    (autocommit) each call queues its own task."""
+    (autocommit) each call queues its own task.
+
+    The marker that says "queued" is an on-commit callback, so it goes with the savepoint that queued the
+    task: after that savepoint rolls back (its events and task row with it), the transaction's next events
+    queue a task of their own. Events written before such a savepoint do not depend on its task: the
+    transaction's first event queued one before the savepoint began. A task that could not be queued (an error
+    that is not the database's) is logged and the save goes on; the sweeper (`dispatch_pending`) dispatches
+    those events a few seconds later. A database error inside a transaction propagates: that transaction
+    is broken and its own writes fail with it; outside one, the event is already committed and the error
+    is only logged."""
     from django.db import DatabaseError, transaction
 
     from potok.automation.tasks import dispatch_events_from
@@ -60,7 +70,10 @@ def queue_in_transaction(event_ids: list[int]) -> None:
     try:
         dispatch_events_from.enqueue(min(event_ids))
     except DatabaseError:
-        raise  # the save's transaction is broken: its own writes fail with it
+        if connection.in_atomic_block:
+            raise  # the save's transaction is broken: its own writes fail with it
+        logger.exception("could not queue the dispatch of %s events; the sweeper will", len(event_ids))
+        return
     except Exception:  # a save never fails because of automation; the outbox row is the truth
         logger.exception("could not queue the dispatch of %s events; the sweeper will", len(event_ids))
         return
@@ -73,7 +86,7 @@ def connect() -> None:
     from potok.automation import dispatch, effects, timers
     from potok.automation.services import applications, housekeeping, manual
 
-    register_consumer(queue_dispatch)
+    register_writer(queue_in_transaction)
     effects.declare_builtin()
     periodic.register("automation.dispatch_pending", dispatch.dispatch_pending, every=1.0)
     periodic.register("automation.fire_due_timers", timers.fire_due_timers, every=0.5)

@@ -1,9 +1,13 @@
-"""Writing domain events (the outbox) and telling consumers after commit.
+"""Writing domain events (the outbox) and telling who listens, inside the transaction or after its commit.
 
 Every service that creates, changes or deletes an entity calls `emit_domain_event` inside its
 transaction; a bulk writer (the importer) calls `emit_domain_events` once for many records, which writes
-the same rows with multi-row INSERTs. Consumers (automation) register a callback that runs after the commit
-with the event ids; if the transaction rolls back, the rows and the callback are gone together.
+the same rows with multi-row INSERTs. Two kinds of listeners:
+- writers (`register_writer`, automation's dispatch queue) are called with the new ids right after the
+  rows are written, inside the writing transaction, so what they write commits or rolls back with the
+  events; a writer must not fail the save for its own sake (only a broken transaction propagates);
+- consumers (`register_consumer`) are called once after the commit with every id of the transaction; if
+  the transaction rolls back, the rows and the callback are gone together.
 
 Example:
     >>> emit_domain_event(entity_type="counterparty", record_id=c.pk, kind=EventKind.UPDATED,
@@ -27,6 +31,14 @@ from potok.core.models import DomainEvent, EventKind
 
 Consumer = Callable[[list[int]], None]
 _consumers: list[Consumer] = []
+_writers: list[Consumer] = []
+
+
+def register_writer(writer: Consumer) -> None:
+    """Call `writer(event_ids)` inside the transaction that wrote those events, right after each write
+    (outside a transaction, after each autocommitted write)."""
+    if writer not in _writers:
+        _writers.append(writer)
 
 
 def register_consumer(consumer: Consumer) -> None:
@@ -75,13 +87,15 @@ def emit_domain_event(
         occurred_at=clock.now(),
     )
     event = DomainEvent.objects.create(**values)
+    _tell_writers([event.pk])
     _notify_after_commit([event.pk])
     return event
 
 
 def emit_domain_events(events: Iterable[NewEvent]) -> list[int]:
     """`emit_domain_event` for many events at once: the same rows, in order, written with multi-row
-    INSERTs, and the same delivery — once, after the commit, with every id (none if it rolls back).
+    INSERTs, and the same delivery — to the writers with these ids, inside the transaction, and to the
+    consumers once, after the commit, with every id (none if it rolls back).
     One time for all of them: they belong to one transaction. Returns the new events' ids in order."""
     acting = context.current()
     now = clock.now()
@@ -89,6 +103,7 @@ def emit_domain_events(events: Iterable[NewEvent]) -> list[int]:
         DomainEvent, [_values(event, acting=acting, occurred_at=now) for event in events], returning_ids=True
     )
     if ids:
+        _tell_writers(ids)
         _notify_after_commit(ids)
     return ids
 
@@ -125,6 +140,11 @@ class _Batch:
     def deliver(self) -> None:
         for consumer in list(_consumers):
             consumer(list(self.ids))
+
+
+def _tell_writers(event_ids: list[int]) -> None:
+    for writer in list(_writers):
+        writer(list(event_ids))
 
 
 def _notify_after_commit(event_ids: list[int]) -> None:
