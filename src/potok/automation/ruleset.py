@@ -2,7 +2,13 @@
 
 The dispatcher asks for the rules of one event's (type, kind) only, so the cost of an event does not
 grow with rules on other types. The cache is checked against `RulesState.generation` (one row, bumped by
-every rule change in the same transaction) once per batch; a change reloads every enabled rule.
+every rule change in the same transaction) once per batch. A change does not compile every rule again:
+one query reads each enabled rule's stamp (its current version row, `updated_at`, `enabled_since` and
+priority), and only the rules whose stamp differs from the cached one are read in full and compiled; the
+others keep their compiled form. Every change made by the services gives the rule a new version row, so
+its stamp changes; a change written around them must change one of the stamp's columns too (or call
+`forget_cache`). A compiled rule depends on the rule's own columns only, not on its record type's schema
+(that is read per evaluation, and the housekeeping flags rules a changed type no longer fits).
 
 Example:
     >>> rules = current_rules()
@@ -161,11 +167,17 @@ def compile_rule(rule: StartRule, version_id: int) -> CompiledRule:
     )
 
 
+# What a rule is compiled from, as far as a reload needs to know (see `rule_stamps`).
+Stamp = tuple[int, Any, Any, int]
+
+
 @dataclass
 class RuleSet:
     generation: str
     by_id: dict[int, CompiledRule] = field(default_factory=dict)
     index: dict[tuple[str, str], list[CompiledRule]] = field(default_factory=dict)
+    # Each compiled rule's stamp: a reload keeps the rules whose stamp is still the same.
+    stamps: dict[int, Stamp] = field(default_factory=dict)
 
     def for_event(self, entity_type: str, kind: str) -> list[CompiledRule]:
         return self.index.get((entity_type, kind), [])
@@ -174,19 +186,51 @@ class RuleSet:
         return self.by_id.get(rule_id)
 
 
-def load_rules(generation: str) -> RuleSet:
-    rules = list(StartRule.objects.filter(enabled=True).order_by("-priority", "id"))
-    versions = dict(
-        RuleVersion.objects.filter(rule__enabled=True, number=F("rule__version")).values_list("rule_id", "pk")
+# Up to this many changed rules are read by id; more, and every enabled rule is read with one query.
+CHUNK = 500
+
+
+def rule_stamps() -> dict[int, Stamp]:
+    """Each enabled rule with a current version: (version row id, updated_at, enabled_since, priority)."""
+    rows = RuleVersion.objects.filter(rule__enabled=True, number=F("rule__version")).values_list(
+        "rule_id", "pk", "rule__updated_at", "rule__enabled_since", "rule__priority"
     )
+    return {
+        rule_id: (version_id, updated, since, priority)
+        for rule_id, version_id, updated, since, priority in rows
+    }
+
+
+def load_rules(generation: str, previous: RuleSet | None = None) -> RuleSet:
+    """The enabled rules, compiling only those not in `previous` with the same stamp."""
+    stamps = rule_stamps()
+    kept: dict[int, CompiledRule] = {}
+    if previous is not None:
+        kept = {
+            rule_id: compiled
+            for rule_id, compiled in previous.by_id.items()
+            if previous.stamps.get(rule_id) == stamps.get(rule_id)
+        }
+    changed = sorted(rule_id for rule_id in stamps if rule_id not in kept)
     result = RuleSet(generation)
-    for rule in rules:
-        if rule.pk not in versions:
-            continue
-        compiled = compile_rule(rule, versions[rule.pk])
-        result.by_id[rule.pk] = compiled
+    compiled_now: dict[int, CompiledRule] = {}
+    enabled = StartRule.objects.filter(enabled=True)
+    if len(changed) > CHUNK:  # the first load, or most rules changed: one query for all
+        wanted = set(changed)
+        parts = [rule for rule in enabled.iterator(chunk_size=2000) if rule.pk in wanted]
+    else:
+        parts = list(enabled.filter(pk__in=changed))
+    for rule in parts:
+        # A rule changed again since its stamp was read keeps that older stamp: its change bumped the
+        # generation, so the next reload sees the difference and compiles it once more.
+        compiled_now[rule.pk] = compile_rule(rule, stamps[rule.pk][0])
+    for rule_id, compiled in sorted(
+        {**kept, **compiled_now}.items(), key=lambda item: (-item[1].priority, item[0])
+    ):
+        result.by_id[rule_id] = compiled
+        result.stamps[rule_id] = stamps[rule_id]
         for kind in compiled.kinds:
-            result.index.setdefault((rule.entity_type, kind), []).append(compiled)
+            result.index.setdefault((compiled.entity_type, kind), []).append(compiled)
     return result
 
 
@@ -207,7 +251,7 @@ def current_rules() -> RuleSet:
         cached = _cached
     if cached is not None and cached.generation == generation:
         return cached
-    fresh = load_rules(generation)
+    fresh = load_rules(generation, cached)
     with _lock:
         _cached = fresh
     return fresh
