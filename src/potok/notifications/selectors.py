@@ -78,6 +78,21 @@ def administrators() -> QuerySet[User]:
     )
 
 
+def administrator_list() -> list[User]:
+    """`administrators()` as a list, read with one fixed statement: processes ask for it inside their steps
+    (a task nobody can take, an incident), where building the ORM query cost more than running it."""
+    from potok.accounts.models import Role, RoleAssignment
+
+    users, assignments, roles = User._meta.db_table, RoleAssignment._meta.db_table, Role._meta.db_table
+    return list(
+        User.objects.raw(
+            f"SELECT u.* FROM {users} u WHERE u.is_active AND (u.is_superuser OR u.id IN ("  # noqa: S608
+            f"SELECT a.user_id FROM {assignments} a JOIN {roles} r ON r.id = a.role_id "
+            "WHERE r.is_administrator)) ORDER BY u.id"
+        )
+    )
+
+
 def webhook_endpoints() -> QuerySet[WebhookEndpoint]:
     return WebhookEndpoint.objects.annotate(
         dead_count=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.DEAD)),

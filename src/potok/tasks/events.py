@@ -19,7 +19,7 @@ from django.db import DEFAULT_DB_ALIAS
 
 from potok.core import clock
 from potok.core.bulk import insert_rows
-from potok.core.events import emit_domain_event
+from potok.core.events import NewEvent, emit_domain_events
 from potok.core.models import EventKind
 from potok.processes.models import Task
 from potok.processes.sql import Sql
@@ -184,11 +184,12 @@ def tasks_closed(closed: list[tuple[Task, Any]]) -> list[TaskEvent]:
         )
         for task, actor in closed
     ]
-    TaskEvent.objects.bulk_create(made)
+    _insert(made)
     tasks = [task for task, _actor in closed]
     numbers = task_numbers(tasks)
-    for task in tasks:
-        emit(task, {"state": ("open", task.state)}, number=numbers[task.pk])
+    emit_domain_events(
+        [_domain_event(task, {"state": ("open", task.state)}, numbers[task.pk]) for task in tasks]
+    )
     return made
 
 
@@ -248,9 +249,13 @@ def snapshot_of(task: Task) -> dict[str, Any]:
 
 
 def emit(task: Task, changes: dict[str, tuple[Any, Any]], *, number: int | None = None) -> None:
-    emit_domain_event(
+    emit_domain_events([_domain_event(task, changes, task_number(task) if number is None else number)])
+
+
+def _domain_event(task: Task, changes: dict[str, tuple[Any, Any]], number: int) -> NewEvent:
+    return NewEvent(
         entity_type=ENTITY_TYPE,
-        record_id=task_number(task) if number is None else number,
+        record_id=number,
         kind=EventKind.UPDATED,
         changes=changes,
         snapshot=snapshot_of(task),

@@ -17,7 +17,7 @@ from potok.accounts.selectors import role_holders
 from potok.core import clock, memo
 from potok.core.bulk import insert_rows
 from potok.engine.expressions import EvaluationContext
-from potok.notifications.selectors import administrators
+from potok.notifications.selectors import administrator_list
 from potok.processes.models import Task
 from potok.processes.sql import Sql
 from potok.tasks import events, notices, people
@@ -150,7 +150,7 @@ def _save_addressing(task: Task, also_save: tuple[str, ...]) -> None:
 
 def _problem_recipients() -> list[User]:
     """The administrators told about an addressing problem (read once per batch of starts)."""
-    return memo.once("tasks.administrators", lambda: list(administrators()))
+    return memo.once("tasks.administrators", administrator_list)
 
 
 def report_problem(task: Task, message: str) -> AddressingProblem:
