@@ -123,3 +123,43 @@ def test_a_rule_on_a_counterparty_custom_field_at_creation(admin, make_counterpa
 
     assert started("partner_onboarding") == 1
     assert started("partner_onboarding", record_id=big.pk) == 1
+
+
+@pytest.mark.parametrize(
+    ("event", "options"),
+    [
+        ("field_changed", {"field": "budget_source", "to": ["grant"]}),
+        ("updated", {"fields": ["budget_source"]}),
+    ],
+)
+def test_rules_listening_to_a_deal_custom_field_hear_its_change(
+    admin, budget_field, pipeline, worker, event, options
+) -> None:
+    from potok.sales.services.deals import deal_create, deal_update
+
+    publish("grant_review", "Проверка гранта")
+    rule_create(
+        actor=admin,
+        data={
+            "name": "Budget changed",
+            "entity_type": "deal",
+            "event": event,
+            "options": options,
+            "process_key": "grant_review",
+            "enabled": True,
+        },
+    )
+    deal = deal_create(actor=admin, fields={"title": "Поставка", "pipeline": pipeline})
+    deal = deal_update(actor=admin, deal=deal, expected_version=deal.version, fields={"title": "Другая"})
+    worker()
+    assert started("grant_review") == 0
+
+    deal_update(
+        actor=admin,
+        deal=deal,
+        expected_version=deal.version,
+        fields={"custom_fields": {"budget_source": "grant"}},
+    )
+    worker()
+
+    assert started("grant_review", record_id=deal.pk) == 1

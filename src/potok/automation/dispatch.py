@@ -25,7 +25,7 @@ from potok.automation.conditions import event_variables, variables_for
 from potok.automation.evaluation import Evaluator, Occasion
 from potok.automation.models import Outcome, RuleEvent, RuleTimer, TimerKind, Trigger
 from potok.automation.records import RecordViews, old_snapshot
-from potok.automation.ruleset import CompiledRule, RuleSet, current_rules
+from potok.automation.ruleset import CompiledRule, RuleSet, change_key, current_rules
 from potok.automation.schema import SchemaCache
 from potok.automation.starting import Journal, raise_incident
 from potok.automation.timing import due_for
@@ -285,7 +285,7 @@ def _keep_timer(rule: CompiledRule, event: DomainEvent, view: dict[str, Any], sc
             return
         base: Any = event.occurred_at
     else:
-        if event.kind != "created" and date_field not in (event.changes or {}):
+        if event.kind != "created" and change_key(schema, date_field) not in (event.changes or {}):
             return
         base = view.get(date_field)
     due = due_for(rule.options, base)

@@ -89,12 +89,15 @@ class CompiledRule:
             return True
         if self.event == RuleEvent.UPDATED:
             fields = options.get("fields") or []
-            return bool(changes) and (not fields or any(name in changes for name in fields))
+            return bool(changes) and (
+                not fields or any(change_key(schema, name) in changes for name in fields)
+            )
         if self.event in (RuleEvent.FIELD_CHANGED, RuleEvent.STATUS_CHANGED):
             name = options.get("field") or (schema.status_field if schema else None) or "status"
-            if name not in changes:
+            key = change_key(schema, name)
+            if key not in changes:
                 return False
-            old, new = changes[name][0], changes[name][1]
+            old, new = changes[key][0], changes[key][1]
             spec = schema.field(name) if schema else None
             return _among(spec, old, options.get("from")) and _among(spec, new, options.get("to"))
         if self.event in (RuleEvent.LINKED, RuleEvent.UNLINKED):
@@ -118,6 +121,15 @@ class CompiledRule:
     @property
     def debounced(self) -> bool:
         return self.trigger_mode == TriggerMode.DEBOUNCE
+
+
+def change_key(schema: EntitySchema | None, name: str) -> str:
+    """The key an event's changes name field `name` by: a custom field of a counterparty, contact or deal
+    changes as "custom_fields.<code>" (potok.core.recording); any other field by its code."""
+    spec = schema.field(name) if schema else None
+    if spec is not None and spec.json_column == "custom_fields" and spec.snapshot_key:
+        return spec.snapshot_key
+    return name
 
 
 def _among(spec: Any, value: Any, wanted: Any) -> bool:
