@@ -13,7 +13,9 @@ Example:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connections, models, router
@@ -92,6 +94,32 @@ def _converter(field: Any, connection: Any) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
         return field.get_db_prep_save(value, connection)
 
+    kind = field.get_internal_type()
+    if kind == "DateTimeField" and connection.timezone_name == "UTC":
+        # The common value — an aware datetime — stored as Django stores it, without its checks per value
+        # (naive values and anything else still go through the field).
+        if connection.vendor == "postgresql":
+
+            def aware(value: Any) -> Any:
+                if isinstance(value, datetime) and value.tzinfo is not None:
+                    return value
+                return convert(value)
+
+            return aware
+        if connection.vendor == "sqlite":
+
+            def as_text(value: Any) -> Any:
+                if isinstance(value, datetime) and value.tzinfo is not None:
+                    return str(value.astimezone(UTC).replace(tzinfo=None))
+                return convert(value)
+
+            return as_text
+    if kind == "JSONField" and connection.vendor == "sqlite" and field.encoder is None:
+
+        def as_json(value: Any) -> Any:
+            return convert(value) if value is None else json.dumps(value)
+
+        return as_json
     return convert
 
 
