@@ -125,3 +125,47 @@ def test_a_contact_photo_is_uploaded_through_its_form(client_as, person, file_fi
     assert f'href="{url}"' in client.get(f"/contacts/{contact.pk}/").content.decode()
     assert b"".join(client.get(url).streaming_content) == b"\xff\xd8\xff jpeg"
     assert client_as("reception").get(url).status_code == 404
+
+
+def test_a_confidential_file_is_not_offered_nor_served_to_a_user_without_the_right(
+    client_as, person, file_fields
+) -> None:  # type: ignore[no-untyped-def]
+    from potok.clients.services import counterparty_update
+
+    field_create(
+        actor=None,
+        owner="counterparty",
+        code="bank_letter",
+        label_ru="Письмо банка",
+        label_en="Bank letter",
+        field_type="file",
+        confidential=True,
+    )
+    counterparty = counterparty_create(
+        actor=None, fields={"name": "ООО «Тайна»", "inn": inn10(4103), "responsible": person("sales1")}
+    )
+    counterparty_update(
+        actor=None,
+        counterparty=counterparty,
+        expected_version=counterparty.version,
+        fields={"custom_fields": {"bank_letter": _pdf("bank.pdf", b"%PDF bank")}},
+    )
+    url = f"/records/counterparty/{counterparty.pk}/files/bank_letter/"
+
+    manager = client_as("sales1")
+    assert (
+        "custom-bank_letter" not in manager.get(f"/counterparties/{counterparty.pk}/edit/").content.decode()
+    )
+    assert url not in manager.get(f"/counterparties/{counterparty.pk}/").content.decode()
+    assert manager.get(url).status_code == 404
+    assert b"".join(client_as("admin").get(url).streaming_content) == b"%PDF bank"
+
+    # and the manager's save, which does not show the field, keeps the file
+    counterparty.refresh_from_db()
+    saved = manager.post(
+        f"/counterparties/{counterparty.pk}/edit/",
+        _form(person, name="ООО «Тайна»", inn=inn10(4103), version=counterparty.version, comment="звонили"),
+    )
+    assert saved.status_code == 302
+    counterparty.refresh_from_db()
+    assert counterparty.custom_fields["bank_letter"]["name"] == "bank.pdf"
