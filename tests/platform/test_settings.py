@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from potok.config.env import read_bool, read_database, read_language, read_time_zone
@@ -25,6 +26,44 @@ def test_postgres_url_is_understood(tmp_path: Path) -> None:
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert config["NAME"] == "potok"
     assert config["HOST"] == "127.0.0.1"
+
+
+def test_postgres_binds_parameters_on_the_server_and_prepares_repeated_statements(tmp_path: Path) -> None:
+    url = "postgres://potok@127.0.0.1:5432/potok"
+    # given the default: the server binds the parameters, psycopg prepares a statement on its fifth use
+    config = read_database({"DATABASE_URL": url}, tmp_path)
+    assert config["OPTIONS"]["server_side_binding"] is True
+    assert config["OPTIONS"]["prepare_threshold"] == 5
+    # when an operator behind a pooler that cannot keep prepared statements turns it off
+    config = read_database({"DATABASE_URL": url, "POTOK_DB_PREPARED_STATEMENTS": "off"}, tmp_path)
+    # then Django's defaults stay: parameters bound on the client, nothing prepared
+    assert "server_side_binding" not in config.get("OPTIONS", {})
+    assert "prepare_threshold" not in config.get("OPTIONS", {})
+    with pytest.raises(ImproperlyConfigured, match="POTOK_DB_PREPARED_STATEMENTS"):
+        read_database({"DATABASE_URL": url, "POTOK_DB_PREPARED_STATEMENTS": "sometimes"}, tmp_path)
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres_only
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="prepared statements are PostgreSQL's"
+)
+def test_a_statement_repeated_on_a_connection_is_prepared_by_the_server() -> None:
+    from django.db import connection
+
+    from potok.processes.sql import Sql
+
+    # when the process store's kind of statement runs six times on one connection
+    text = "SELECT count(*) FROM processes_task WHERE instance_id = ? AND state = 'open'"
+    for number in range(6):
+        assert Sql.current().rows(text, [f"instance-{number}"]) == [(0,)]
+    # then the server keeps it prepared, its parameter as $1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT parameter_types::text FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%FROM processes_task WHERE instance_id = $1 AND state = 'open'%"],
+        )
+        assert cursor.fetchall() == [("{text}",)]
 
 
 @pytest.mark.parametrize(

@@ -82,6 +82,12 @@ def read_database(environ: Mapping[str, str], data_dir: Path) -> dict[str, Any]:
     if not config.get("NAME"):
         raise ImproperlyConfigured("DATABASE_URL names no database; add it after the last slash: .../potok")
     config["ENGINE"] = "django.db.backends.postgresql"
+    if read_bool(environ, "POTOK_DB_PREPARED_STATEMENTS", default=True):
+        # Django binds parameters on the client by default, so every statement reaches the server as new
+        # text to parse and plan. Bound on the server, psycopg prepares a statement on its fifth use on a
+        # connection, and a process step repeats the same few dozen: the server's work per step halves. A
+        # pooler in transaction mode that cannot keep prepared statements (PgBouncer before 1.21) needs it off.
+        config["OPTIONS"] = {**config.get("OPTIONS", {}), "server_side_binding": True, "prepare_threshold": 5}
     return config
 
 
