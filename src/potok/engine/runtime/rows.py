@@ -236,9 +236,14 @@ class Subscription:
 class Incident:
     """An automatic step that failed and waits for a person: fix the cause, then `retry_incident`.
 
+    `message` is English, for the API and logs; `code` and `params` say the same for an adapter that words
+    it in the reader's language (an empty code: only the message is known).
+
     Example::
 
         incident.message == "serviceTask 'charge': no action 'payments.charge' is registered"
+        incident.code == "action.unknown"
+        incident.params == {"node": "charge", "node_id": "charge", "action": "payments.charge"}
     """
 
     id: str
@@ -252,6 +257,10 @@ class Incident:
     resolved_at: datetime | None = None
     # Where the step failed: "enter" (retry runs the node again) or "leave" (retry takes its flows).
     phase: str = "enter"
+    # What failed, stable across releases ("gateway.no_true_condition", "action.failed", …), and its
+    # JSON-safe details (node, node_id, flow, error, …, all strings); see potok.engine.runtime.incidents.
+    code: str = ""
+    params: dict[str, str] = field(default_factory=dict)
 
     def clone(self) -> Incident:
         return Incident(
@@ -265,6 +274,8 @@ class Incident:
             self.job_id,
             self.resolved_at,
             self.phase,
+            self.code,
+            dict(self.params),
         )
 
 

@@ -16,6 +16,7 @@ from potok.engine.model.kinds import NodeKind
 from potok.engine.model.nodes import ActivityNode, Node, SequenceFlow
 from potok.engine.model.process import ProcessDefinition
 from potok.engine.model.specs import Condition, MultiInstanceSpec, StandardLoopSpec
+from potok.engine.runtime import incidents
 from potok.engine.runtime.actions import ActionRegistry
 from potok.engine.runtime.definitions import DecisionProvider, DefinitionsProvider
 from potok.engine.runtime.rows import Execution, InstanceState
@@ -83,20 +84,46 @@ class Runner:
         return self.unit.variables_for(execution, execution.instance_id)
 
     def evaluate(
-        self, execution: Execution, condition: Condition, what: str, *, phase: str = "enter"
+        self,
+        execution: Execution,
+        condition: Condition,
+        what: str,
+        *,
+        phase: str = "enter",
+        subject: str = "",
+        **more: str,
     ) -> tuple[bool, Any]:
-        """Evaluate user text; a failure becomes an incident on the execution: (ok, value)."""
+        """Evaluate user text; a failure becomes an incident on the execution: (ok, value).
+
+        `what` names the expression in the English message; `subject` (and `more`, e.g. flow=...) say
+        the same in the incident's params (see potok.engine.runtime.incidents)."""
         try:
             return True, condition.evaluate(self.variables(execution))
         except Exception as error:  # any failure of a user's expression is an incident, not a crash
             node = self.process(execution).nodes[execution.node_id]
             self.incident(
-                execution, f"{node.label}: {what} {condition.source!r} failed: {error}", phase=phase
+                execution,
+                f"{node.label}: {what} {condition.source!r} failed: {error}",
+                phase=phase,
+                code=incidents.EXPRESSION_FAILED,
+                params=incidents.about(
+                    node, subject=subject, expression=condition.source, error=error, **more
+                ),
             )
             return False, None
 
-    def incident(self, execution: Execution, message: str, *, phase: str = "enter") -> None:
-        self.unit.add_incident(execution, message, None, phase)
+    def incident(
+        self,
+        execution: Execution,
+        message: str,
+        *,
+        phase: str = "enter",
+        code: str = "",
+        params: dict[str, str] | None = None,
+    ) -> None:
+        """Stop the execution with an incident: the English `message`, and its `code` and `params`
+        for an adapter that words it in the reader's language (see potok.engine.runtime.incidents)."""
+        self.unit.add_incident(execution, message, None, phase, code=code, params=params)
 
     def schedule(self, execution: Execution) -> None:
         execution.state = ACTIVE
@@ -115,7 +142,12 @@ class Runner:
                     continue
                 self.steps += 1
                 if self.steps > limit:
-                    self.incident(execution, f"more than {limit} steps in one operation: an endless loop?")
+                    self.incident(
+                        execution,
+                        f"more than {limit} steps in one operation: an endless loop?",
+                        code=incidents.STEPS_LIMIT,
+                        params=incidents.about(self.process(execution).nodes[execution.node_id], limit=limit),
+                    )
                     continue
                 self.enter(execution)
             if not self._after_quiet():
@@ -196,13 +228,22 @@ class Runner:
             if flow.condition is None:
                 if flow.broken_condition is not None:
                     self.incident(
-                        execution, f"sequenceFlow '{flow.id}': its condition does not compile", phase="leave"
+                        execution,
+                        f"sequenceFlow '{flow.id}': its condition does not compile",
+                        phase="leave",
+                        code=incidents.FLOW_CONDITION_INVALID,
+                        params=incidents.about(node, flow=flow.id),
                     )
                     return
                 selected.append(flow)
                 continue
             ok, value = self.evaluate(
-                execution, flow.condition, f"the condition of flow '{flow.id}'", phase="leave"
+                execution,
+                flow.condition,
+                f"the condition of flow '{flow.id}'",
+                phase="leave",
+                subject="flow_condition",
+                flow=flow.id,
             )
             if not ok:
                 return
@@ -215,6 +256,8 @@ class Runner:
                 execution,
                 f"{node.label}: no outgoing flow can be taken (every condition is false)",
                 phase="leave",
+                code=incidents.FLOW_NONE_TAKEN,
+                params=incidents.about(node),
             )
             return
         self.take(execution, selected)

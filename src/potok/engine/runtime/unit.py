@@ -254,7 +254,14 @@ class UnitOfWork:
                 self.delete_job(job)
 
     def add_incident(
-        self, execution: Execution, message: str, job_id: str | None = None, phase: str = "enter"
+        self,
+        execution: Execution,
+        message: str,
+        job_id: str | None = None,
+        phase: str = "enter",
+        *,
+        code: str = "",
+        params: dict[str, str] | None = None,
     ) -> Incident:
         incident = Incident(
             self.new_id(),
@@ -265,6 +272,8 @@ class UnitOfWork:
             self.now,
             job_id=job_id,
             phase=phase,
+            code=code,
+            params=dict(params or {}),
         )
         self.states[execution.instance_id].incidents[incident.id] = incident
         self.changes.incidents.insert(incident)

@@ -9,6 +9,7 @@ from potok.engine.errors import EngineError
 from potok.engine.model.kinds import EventKind, NodeKind
 from potok.engine.model.nodes import CallActivityNode, Node, TaskNode
 from potok.engine.model.specs import CallSpec
+from potok.engine.runtime import incidents
 from potok.engine.runtime.actions import ActionContext, ActionError
 from potok.engine.runtime.behaviours import events, waits
 from potok.engine.runtime.rows import Execution, Instance, InstanceState
@@ -59,7 +60,12 @@ def enter_receive_task(runner: Runner, execution: Execution, node: Node) -> None
         try:
             key = waits.correlation_key(runner, execution, execution.instance_id, node)
         except Exception as error:  # a user's correlation expression failed
-            runner.incident(execution, f"{node.label}: the correlation key failed: {error}")
+            runner.incident(
+                execution,
+                f"{node.label}: the correlation key failed: {error}",
+                code=incidents.CORRELATION_FAILED,
+                params=incidents.about(node, error=error),
+            )
             return
         unit.add_subscription(
             execution.instance_id, execution.id, SubscriptionKind.MESSAGE, node.id, task.message_name, key
@@ -70,12 +76,22 @@ def enter_receive_task(runner: Runner, execution: Execution, node: Node) -> None
 def enter_script_task(runner: Runner, execution: Execution, node: Node) -> None:
     script = _task(node).script
     if script is None:
-        runner.incident(execution, f"{node.label}: the script does not compile")
+        runner.incident(
+            execution,
+            f"{node.label}: the script does not compile",
+            code=incidents.SCRIPT_INVALID,
+            params=incidents.about(node),
+        )
         return
     try:
         results = script.run(runner.variables(execution))
     except Exception as error:  # a user's script failed: an incident, not a crash
-        runner.incident(execution, f"{node.label}: the script failed: {error}")
+        runner.incident(
+            execution,
+            f"{node.label}: the script failed: {error}",
+            code=incidents.SCRIPT_FAILED,
+            params=incidents.about(node, error=error),
+        )
         return
     runner.unit.set_variables(execution, execution.instance_id, results)
     runner.complete(execution, node)
@@ -89,16 +105,28 @@ def enter_service_task(runner: Runner, execution: Execution, node: Node) -> None
             runner.complete(execution, node)
         return
     if not task.action:
-        runner.incident(execution, f"{node.label} names no action")
+        runner.incident(
+            execution,
+            f"{node.label} names no action",
+            code=incidents.ACTION_MISSING,
+            params=incidents.about(node),
+        )
         return
     action = runner.services.actions.get(task.action)
     if action is None:
-        runner.incident(execution, f"{node.label}: no action {task.action!r} is registered")
+        runner.incident(
+            execution,
+            f"{node.label}: no action {task.action!r} is registered",
+            code=incidents.ACTION_UNKNOWN,
+            params=incidents.about(node, action=task.action),
+        )
         return
     variables = runner.variables(execution)
     parameters: dict[str, Any] = {}
     for name, condition in task.action_parameters.items():
-        ok, value = runner.evaluate(execution, condition, f"parameter {name!r}")
+        ok, value = runner.evaluate(
+            execution, condition, f"parameter {name!r}", subject="action_parameter", parameter=name
+        )
         if not ok:
             return
         parameters[name] = value
@@ -118,11 +146,19 @@ def enter_service_task(runner: Runner, execution: Execution, node: Node) -> None
     except ActionError as error:
         if not events.throw(runner, execution, EventKind.ERROR, error.code, own_boundaries=True):
             runner.incident(
-                execution, f"{node.label}: error {error.code!r} is not caught anywhere: {error.message}"
+                execution,
+                f"{node.label}: error {error.code!r} is not caught anywhere: {error.message}",
+                code=incidents.ERROR_UNCAUGHT,
+                params=incidents.about(node, error_code=error.code, error=error.message),
             )
         return
     except Exception as error:  # an action's failure becomes an incident the administrator retries
-        runner.incident(execution, f"{node.label}: action {task.action!r} failed: {error}")
+        runner.incident(
+            execution,
+            f"{node.label}: action {task.action!r} failed: {error}",
+            code=incidents.ACTION_FAILED,
+            params=incidents.about(node, action=task.action, error=error),
+        )
         return
     if result:
         runner.unit.set_variables(execution, execution.instance_id, result)
@@ -134,12 +170,22 @@ def enter_business_rule_task(runner: Runner, execution: Execution, node: Node) -
     provider = runner.services.decisions
     decision = provider.get(task.decision_ref) if provider is not None and task.decision_ref else None
     if decision is None:
-        runner.incident(execution, f"{node.label}: decision {task.decision_ref!r} is not available")
+        runner.incident(
+            execution,
+            f"{node.label}: decision {task.decision_ref!r} is not available",
+            code=incidents.DECISION_UNAVAILABLE,
+            params=incidents.about(node, decision=task.decision_ref or ""),
+        )
         return
     try:
         result = decision.evaluate(runner.variables(execution))
     except Exception as error:  # a decision that fails on these inputs is an incident
-        runner.incident(execution, f"{node.label}: decision {task.decision_ref!r} failed: {error}")
+        runner.incident(
+            execution,
+            f"{node.label}: decision {task.decision_ref!r} failed: {error}",
+            code=incidents.DECISION_FAILED,
+            params=incidents.about(node, decision=task.decision_ref or "", error=error),
+        )
         return
     values: dict[str, Any]
     if result is None and not task.result_variable:
@@ -160,7 +206,12 @@ def enter_sub_process(runner: Runner, execution: Execution, node: Node) -> None:
     process = runner.process(execution)
     scope = process.scopes[node.id]
     if not scope.start_ids:
-        runner.incident(execution, f"{node.label} has no plain start event")
+        runner.incident(
+            execution,
+            f"{node.label} has no plain start event",
+            code=incidents.SUBPROCESS_NO_START,
+            params=incidents.about(node),
+        )
         return
     execution.state = ExecutionState.SCOPE
     runner.unit.changes.executions.update(execution)
@@ -174,18 +225,30 @@ def enter_call_activity(runner: Runner, execution: Execution, node: Node) -> Non
     assert isinstance(node, CallActivityNode)
     call = node.call
     if call is None:
-        runner.incident(execution, f"{node.label} has no calledElement")
+        runner.incident(
+            execution,
+            f"{node.label} has no calledElement",
+            code=incidents.CALL_NO_CALLED_ELEMENT,
+            params=incidents.about(node),
+        )
         return
     try:
         called = runner.unit.resolve(call.called_element, call.version)
     except EngineError as error:
-        runner.incident(execution, f"{node.label}: {error}")
+        runner.incident(
+            execution,
+            f"{node.label}: {error}",
+            code=incidents.CALL_UNRESOLVED,
+            params=incidents.about(node, process=call.called_element, error=error),
+        )
         return
     depth = _call_depth(runner, runner.state(execution))
     if depth >= MAX_CALL_DEPTH:
         runner.incident(
             execution,
             f"{node.label}: calls are nested {depth} deep; is there a call cycle (A calls B calls A)?",
+            code=incidents.CALL_TOO_DEEP,
+            params=incidents.about(node, depth=depth),
         )
         return
     inputs = _map(runner, execution, call, runner.variables(execution), outputs=False)
@@ -206,7 +269,12 @@ def enter_call_activity(runner: Runner, execution: Execution, node: Node) -> Non
             parent_execution_id=execution.id,
         )
     except EngineError as error:
-        runner.incident(execution, f"{node.label}: {error}")
+        runner.incident(
+            execution,
+            f"{node.label}: {error}",
+            code=incidents.CALL_START_FAILED,
+            params=incidents.about(node, process=call.called_element, error=error),
+        )
         return
     execution.called_instance_id = child.instance.id
 
@@ -230,7 +298,13 @@ def _map(
         try:
             result[mapping.target] = mapping.source.evaluate(source)
         except Exception as error:  # a user's mapping expression failed
-            runner.incident(execution, f"callActivity: mapping to {mapping.target!r} failed: {error}")
+            node = runner.process(execution).nodes[execution.node_id]
+            runner.incident(
+                execution,
+                f"callActivity: mapping to {mapping.target!r} failed: {error}",
+                code=incidents.CALL_MAPPING_FAILED,
+                params=incidents.about(node, target=mapping.target, error=error),
+            )
             return None
     return result
 
@@ -258,7 +332,12 @@ def resume_caller(runner: Runner, child: InstanceState) -> None:
 
 
 def enter_event_sub_process(runner: Runner, execution: Execution, node: Node) -> None:
-    runner.incident(execution, f"{node.label}: an event subprocess starts by its event, not by a flow")
+    runner.incident(
+        execution,
+        f"{node.label}: an event subprocess starts by its event, not by a flow",
+        code=incidents.EVENT_SUBPROCESS_ENTERED,
+        params=incidents.about(node),
+    )
 
 
 ENTER[NodeKind.USER_TASK] = enter_human_task

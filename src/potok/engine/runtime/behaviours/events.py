@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from potok.engine.model.kinds import EventKind, NodeKind
 from potok.engine.model.nodes import EventNode, Node
+from potok.engine.runtime import incidents
 from potok.engine.runtime.behaviours import waits
 from potok.engine.runtime.rows import Execution, InstanceState
 from potok.engine.runtime.runner import ENTER
@@ -38,14 +39,21 @@ def enter_catch(runner: Runner, execution: Execution, node: Node) -> None:
         runner.complete(execution, node)
         return
     if kind is EventKind.CONDITIONAL and event.definition.condition is not None:
-        ok, value = runner.evaluate(execution, event.definition.condition, "the condition")
+        ok, value = runner.evaluate(
+            execution, event.definition.condition, "the condition", subject="event_condition"
+        )
         if not ok:
             return
         if value is True:
             runner.complete(execution, node)
             return
     if kind not in (EventKind.MESSAGE, EventKind.SIGNAL, EventKind.TIMER, EventKind.CONDITIONAL):
-        runner.incident(execution, f"{node.label}: {kind.value} catch events are not supported")
+        runner.incident(
+            execution,
+            f"{node.label}: {kind.value} catch events are not supported",
+            code=incidents.NODE_UNSUPPORTED,
+            params=incidents.about(node, kind=kind.value),
+        )
         return
     execution.state = ExecutionState.WAITING
     runner.unit.changes.executions.update(execution)
@@ -82,7 +90,12 @@ def enter_end(runner: Runner, execution: Execution, node: Node) -> None:
             if execution.id in runner.state(execution).executions:
                 runner.end_token(execution)
         else:
-            runner.incident(execution, f"{node.label}: error {code or '(no code)'!r} is not caught anywhere")
+            runner.incident(
+                execution,
+                f"{node.label}: error {code or '(no code)'!r} is not caught anywhere",
+                code=incidents.ERROR_UNCAUGHT,
+                params=incidents.about(node, error_code=code or ""),
+            )
         return
     if not _throw(runner, execution, event):
         return
@@ -101,7 +114,12 @@ def _throw(runner: Runner, execution: Execution, event: EventNode) -> bool:
     elif kind is EventKind.ESCALATION:
         throw(runner, execution, EventKind.ESCALATION, event.definition.name, own_boundaries=False)
     elif kind in (EventKind.CANCEL, EventKind.COMPENSATE):
-        runner.incident(execution, f"{event.label}: {kind.value} events are not supported")
+        runner.incident(
+            execution,
+            f"{event.label}: {kind.value} events are not supported",
+            code=incidents.NODE_UNSUPPORTED,
+            params=incidents.about(event, kind=kind.value),
+        )
         return False
     return True
 
@@ -129,7 +147,12 @@ def send_message(runner: Runner, execution: Execution, node: Node, name: str | N
     try:
         key = waits.correlation_key(runner, execution, execution.instance_id, node)
     except Exception as error:  # a user's correlation expression failed
-        runner.incident(execution, f"{node.label}: the correlation key failed: {error}")
+        runner.incident(
+            execution,
+            f"{node.label}: the correlation key failed: {error}",
+            code=incidents.CORRELATION_FAILED,
+            params=incidents.about(node, error=error),
+        )
         return
     payload = dict(runner.variables(execution))
     runner.unit.sent_messages.append((name, key, payload))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from potok.engine.model.kinds import NodeKind
 from potok.engine.model.nodes import GatewayNode, Node, SequenceFlow
+from potok.engine.runtime import incidents
 from potok.engine.runtime.behaviours import waits
 from potok.engine.runtime.rows import Execution
 from potok.engine.runtime.runner import ENTER
@@ -26,7 +27,12 @@ def _gateway(node: Node) -> GatewayNode:
 def enter_exclusive(runner: Runner, execution: Execution, node: Node) -> None:
     flows = node.outgoing
     if not flows:
-        runner.incident(execution, f"{node.label} has no outgoing flow")
+        runner.incident(
+            execution,
+            f"{node.label} has no outgoing flow",
+            code=incidents.GATEWAY_NO_OUTGOING_FLOW,
+            params=incidents.about(node),
+        )
         return
     chosen: SequenceFlow | None = None
     for flow in flows:
@@ -34,11 +40,22 @@ def enter_exclusive(runner: Runner, execution: Execution, node: Node) -> None:
             continue
         if flow.condition is None:
             if flow.broken_condition is not None:
-                runner.incident(execution, f"sequenceFlow '{flow.id}': its condition does not compile")
+                runner.incident(
+                    execution,
+                    f"sequenceFlow '{flow.id}': its condition does not compile",
+                    code=incidents.FLOW_CONDITION_INVALID,
+                    params=incidents.about(node, flow=flow.id),
+                )
                 return
             chosen = flow
             break
-        ok, value = runner.evaluate(execution, flow.condition, f"the condition of flow '{flow.id}'")
+        ok, value = runner.evaluate(
+            execution,
+            flow.condition,
+            f"the condition of flow '{flow.id}'",
+            subject="flow_condition",
+            flow=flow.id,
+        )
         if not ok:
             return
         if value is True:
@@ -47,7 +64,12 @@ def enter_exclusive(runner: Runner, execution: Execution, node: Node) -> None:
     if chosen is None:
         chosen = node.default_flow
     if chosen is None:
-        runner.incident(execution, f"{node.label}: no condition is true and there is no default flow")
+        runner.incident(
+            execution,
+            f"{node.label}: no condition is true and there is no default flow",
+            code=incidents.GATEWAY_NO_TRUE_CONDITION,
+            params=incidents.about(node),
+        )
         return
     runner.unit.history(execution, node, Outcome.COMPLETED)
     runner.take(execution, (chosen,))
@@ -128,11 +150,22 @@ def _split_inclusive(runner: Runner, execution: Execution, gateway: GatewayNode)
             continue
         if flow.condition is None:
             if flow.broken_condition is not None:
-                runner.incident(execution, f"sequenceFlow '{flow.id}': its condition does not compile")
+                runner.incident(
+                    execution,
+                    f"sequenceFlow '{flow.id}': its condition does not compile",
+                    code=incidents.FLOW_CONDITION_INVALID,
+                    params=incidents.about(gateway, flow=flow.id),
+                )
                 return
             selected.append(flow)
             continue
-        ok, value = runner.evaluate(execution, flow.condition, f"the condition of flow '{flow.id}'")
+        ok, value = runner.evaluate(
+            execution,
+            flow.condition,
+            f"the condition of flow '{flow.id}'",
+            subject="flow_condition",
+            flow=flow.id,
+        )
         if not ok:
             return
         if value is True:
@@ -140,7 +173,12 @@ def _split_inclusive(runner: Runner, execution: Execution, gateway: GatewayNode)
     if not selected and gateway.default_flow is not None:
         selected.append(gateway.default_flow)
     if not selected:
-        runner.incident(execution, f"{gateway.label}: no condition is true and there is no default flow")
+        runner.incident(
+            execution,
+            f"{gateway.label}: no condition is true and there is no default flow",
+            code=incidents.GATEWAY_NO_TRUE_CONDITION,
+            params=incidents.about(gateway),
+        )
         return
     runner.take(execution, selected)
 
@@ -185,7 +223,12 @@ def enter_event_based(runner: Runner, execution: Execution, node: Node) -> None:
 
 
 def enter_unsupported(runner: Runner, execution: Execution, node: Node) -> None:
-    runner.incident(execution, f"{node.label}: {node.kind.value} is not supported by Potok's executor")
+    runner.incident(
+        execution,
+        f"{node.label}: {node.kind.value} is not supported by Potok's executor",
+        code=incidents.NODE_UNSUPPORTED,
+        params=incidents.about(node, kind=node.kind.value),
+    )
 
 
 ENTER[NodeKind.EXCLUSIVE_GATEWAY] = enter_exclusive

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from potok.engine.model.nodes import ActivityNode, Node
 from potok.engine.model.specs import MultiInstanceSpec, StandardLoopSpec
+from potok.engine.runtime import incidents
 from potok.engine.runtime.behaviours import waits
 from potok.engine.runtime.rows import Execution
 from potok.engine.runtime.states import ExecutionState, Outcome
@@ -28,10 +29,18 @@ def enter_multi_instance(
     count = 0
     source = spec.collection or spec.cardinality
     if source is None:
-        runner.incident(body, f"{node.label}: a multi-instance activity needs a cardinality or a collection")
+        runner.incident(
+            body,
+            f"{node.label}: a multi-instance activity needs a cardinality or a collection",
+            code=incidents.MI_NO_COLLECTION,
+            params=incidents.about(node),
+        )
         return
     ok, value = runner.evaluate(
-        body, source, "the multi-instance collection" if spec.collection else "loopCardinality"
+        body,
+        source,
+        "the multi-instance collection" if spec.collection else "loopCardinality",
+        subject="mi_collection" if spec.collection else "loop_cardinality",
     )
     if not ok:
         return
@@ -42,7 +51,12 @@ def enter_multi_instance(
     elif spec.collection is None and isinstance(value, int | float) and not isinstance(value, bool):
         count = int(value)
     else:
-        runner.incident(body, f"{node.label}: {source.source!r} gave {value!r}, not a number or a list")
+        runner.incident(
+            body,
+            f"{node.label}: {source.source!r} gave {value!r}, not a number or a list",
+            code=incidents.MI_NOT_A_COLLECTION,
+            params=incidents.about(node, expression=source.source, value=repr(value)),
+        )
         return
     if items is not None:
         count = len(items)
@@ -119,7 +133,17 @@ def inner_completed(runner: Runner, inner: Execution, node: Node) -> None:
         try:
             done = spec.completion_condition.evaluate(variables) is True
         except Exception as error:  # a user's condition failed: stop here with an incident
-            runner.incident(body, f"{node.label}: the completion condition failed: {error}")
+            runner.incident(
+                body,
+                f"{node.label}: the completion condition failed: {error}",
+                code=incidents.EXPRESSION_FAILED,
+                params=incidents.about(
+                    node,
+                    subject="completion_condition",
+                    expression=spec.completion_condition.source,
+                    error=error,
+                ),
+            )
             return
         if done:
             for other in [e for e in state.executions.values() if e.parent_id == body.id]:
@@ -143,7 +167,7 @@ def may_start_pass(runner: Runner, execution: Execution, spec: StandardLoopSpec)
         return False
     if not spec.test_before or spec.condition is None:
         return True
-    ok, value = runner.evaluate(execution, spec.condition, "the loop condition")
+    ok, value = runner.evaluate(execution, spec.condition, "the loop condition", subject="loop_condition")
     if not ok:
         return False
     if value is not True:
@@ -160,7 +184,7 @@ def repeat_pass(runner: Runner, execution: Execution, node: ActivityNode, spec: 
         return False
     again = True
     if not spec.test_before and spec.condition is not None:
-        ok, value = runner.evaluate(execution, spec.condition, "the loop condition")
+        ok, value = runner.evaluate(execution, spec.condition, "the loop condition", subject="loop_condition")
         if not ok:
             return True
         again = value is True

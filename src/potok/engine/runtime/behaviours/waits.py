@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from potok.engine.model.kinds import EventKind, NodeKind
 from potok.engine.model.nodes import EventNode, Node, Scope, TaskNode
+from potok.engine.runtime import incidents
 from potok.engine.runtime.rows import Execution, InstanceState
 from potok.engine.runtime.states import ExecutionState, JobKind, Outcome, SubscriptionKind, TaskState
 from potok.engine.runtime.timers import TimerError, first_due
@@ -49,7 +50,13 @@ def arm(
         try:
             key = correlation_key(runner, execution, instance_id, node)
         except Exception as error:  # a user's correlation expression failed
-            return _fail(runner, execution, f"{node.label}: the correlation key failed: {error}")
+            return _fail(
+                runner,
+                execution,
+                f"{node.label}: the correlation key failed: {error}",
+                incidents.CORRELATION_FAILED,
+                incidents.about(node, error=error),
+            )
         unit.add_subscription(instance_id, owner_id, SubscriptionKind.MESSAGE, node.id, definition.name, key)
     elif kind is EventKind.SIGNAL:
         unit.add_subscription(instance_id, owner_id, SubscriptionKind.SIGNAL, node.id, definition.name, None)
@@ -57,7 +64,13 @@ def arm(
         unit.add_subscription(instance_id, owner_id, SubscriptionKind.CONDITIONAL, node.id, None, None)
     elif kind is EventKind.TIMER:
         if definition.timer is None:
-            return _fail(runner, execution, f"{node.label}: the timer has no value")
+            return _fail(
+                runner,
+                execution,
+                f"{node.label}: the timer has no value",
+                incidents.TIMER_NO_VALUE,
+                incidents.about(node),
+            )
         try:
             due = first_due(
                 definition.timer,
@@ -66,14 +79,22 @@ def arm(
                 runner.services.calendar,
             )
         except TimerError as error:
-            return _fail(runner, execution, f"{node.label}: {error}")
+            return _fail(
+                runner,
+                execution,
+                f"{node.label}: {error}",
+                incidents.TIMER_INVALID,
+                incidents.about(node, error=error),
+            )
         unit.add_job(instance_id, owner_id, JobKind.TIMER, node.id, due)
     return True
 
 
-def _fail(runner: Runner, execution: Execution | None, message: str) -> bool:
+def _fail(
+    runner: Runner, execution: Execution | None, message: str, code: str, params: dict[str, str]
+) -> bool:
     if execution is not None:
-        runner.incident(execution, message)
+        runner.incident(execution, message, code=code, params=params)
     return False
 
 
