@@ -265,6 +265,10 @@ class Incident(models.Model):
     state = models.CharField(_("state"), max_length=16, db_index=True)
     job_id = models.CharField(max_length=40, null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    # The engine's code of what failed and its details (potok.engine.runtime.incidents), worded in the
+    # reader's language by potok.processes.incident_text; "" for incidents older than the codes.
+    code = models.CharField(_("code"), max_length=64, blank=True, default="")
+    params = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("incident")
