@@ -203,7 +203,9 @@ JOB_COLUMNS = (
 SUBSCRIPTION_COLUMNS = (
     "id, instance_id, execution_id, kind, node_id, name, correlation_key, created_at, last_result"
 )
-INCIDENT_COLUMNS = "id, instance_id, execution_id, node_id, message, created_at, state, job_id, resolved_at"
+INCIDENT_COLUMNS = (
+    "id, instance_id, execution_id, node_id, message, created_at, state, job_id, resolved_at, code, params"
+)
 
 
 class DjangoStore:
@@ -296,6 +298,8 @@ class DjangoStore:
             IncidentState(r[6]),
             r[7],
             sql.read_time(r[8]),
+            code=r[9],
+            params=sql.read_json(r[10]) or {},
         )
 
     def _version_key(self, sql: Sql, version_id: int) -> str:
@@ -758,6 +762,8 @@ class DjangoStore:
                         "state": row.state.value,
                         "job_id": row.job_id,
                         "resolved_at": row.resolved_at,
+                        "code": row.code,
+                        "params": row.params,
                     },
                 )
                 for row in rows.inserted.values()
