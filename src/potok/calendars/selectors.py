@@ -25,7 +25,7 @@ from potok.access.selectors import visible_records
 from potok.accounts.models import Department, User
 from potok.calendars.building import build_engine_calendar
 from potok.calendars.models import Calendar, CalendarAssignment, CalendarDay, DayKind
-from potok.core import clock
+from potok.core import clock, memo
 from potok.core.errors import ValidationFailed
 from potok.engine.calendar import BusinessCalendar, CalendarError, WorkingTime, parse_working_duration
 
@@ -89,8 +89,10 @@ def calendar_row_for(*, user: User | None = None, department: Department | None 
 
 
 def calendar_for(*, user: User | None = None, department: Department | None = None) -> BusinessCalendar:
-    """The engine's business calendar for a person (or a department); the company's without either."""
-    return engine_calendar(calendar_row_for(user=user, department=department))
+    """The engine's business calendar for a person (or a department); the company's without either.
+    Inside a batch of work (`potok.core.memo.batch`) each person's or department's is looked up once."""
+    key = f"calendars.for:{user.pk if user is not None else ''}:{department.pk if department is not None else ''}"
+    return memo.once(key, lambda: engine_calendar(calendar_row_for(user=user, department=department)))
 
 
 def parse_duration(duration: str | timedelta | WorkingTime) -> WorkingTime | timedelta:

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import get_connection
 
+from potok.core import memo
 from potok.notifications.models import MailSecurity, MailSettings
 
 
@@ -39,6 +40,6 @@ def sender_address(config: MailSettings | None = None) -> str:
 def absolute_link(link: str, config: MailSettings | None = None) -> str:
     if not link or "://" in link:
         return link
-    config = config or mail_settings()
+    config = config or memo.once("notifications.mail_settings", mail_settings)
     base = (config.site_url or "").rstrip("/")
     return f"{base}{link}" if base else link

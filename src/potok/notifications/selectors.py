@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from potok.accounts.models import User
+from potok.core import memo
 from potok.core.errors import NotFound
 from potok.notifications import kinds
 from potok.notifications.models import (
@@ -62,10 +63,15 @@ def preferences_of(user: Any) -> list[Preference]:
 
 def preferences_for_people(users: Iterable[Any], kind: kinds.NotificationKind) -> dict[int, Preference]:
     ids = [user.pk for user in users]
-    rows = {
-        row.user_id: row for row in NotificationPreference.objects.filter(user_id__in=ids, kind=kind.code)
-    }
-    return {user_id: preference_for(kind, rows.get(user_id)) for user_id in ids}
+
+    def read() -> dict[int, Preference]:
+        rows = {
+            row.user_id: row for row in NotificationPreference.objects.filter(user_id__in=ids, kind=kind.code)
+        }
+        return {user_id: preference_for(kind, rows.get(user_id)) for user_id in ids}
+
+    # A batch of process starts tells the same few people about hundreds of tasks: once per batch.
+    return memo.once(f"notifications.preferences:{kind.code}:{','.join(map(str, ids))}", read)
 
 
 def administrators() -> QuerySet[User]:

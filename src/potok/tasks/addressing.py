@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from potok.accounts.models import Department, Role, User
 from potok.accounts.selectors import department_head, role_holders
-from potok.core import clock
+from potok.core import clock, memo
 from potok.engine.expressions import EvaluationContext, ExpressionError
 from potok.processes.models import Task
+from potok.processes.sql import Sql
 from potok.tasks import data as process_data
 from potok.tasks import people
 from potok.tasks.models import RoundRobinCursor
@@ -129,7 +129,11 @@ def _candidates(rule: PerformerRule, source: AddressingInput) -> _Candidates:
     if rule.kind == "user":
         return _Candidates(_active(process_data.user_ids(rule.user)))
     if rule.kind == "role":
-        role = Role.objects.select_related("owner").filter(code=rule.role).first()
+        # A batch of starts addresses many tasks to the same roles: read each once for the batch.
+        role = memo.once(
+            f"tasks.role:{rule.role}",
+            lambda: Role.objects.select_related("owner").filter(code=rule.role).first(),
+        )
         if role is None:
             return _Candidates([], problem=_("There is no role %(code)s.") % {"code": rule.role})
         object_id = ""
@@ -143,8 +147,13 @@ def _candidates(rule: PerformerRule, source: AddressingInput) -> _Candidates:
                     problem=_("The process data gives no %(type)s for the role «%(role)s» (%(source)s).")
                     % {"type": rule.object_type, "role": role.name, "source": rule.object.source},
                 )
-        holders = list(
-            role_holders(role, object_type=rule.object_type, object_id=object_id).select_related("department")
+        holders = memo.once(
+            f"tasks.holders:{role.pk}:{rule.object_type}:{object_id}",
+            lambda: list(
+                role_holders(role, object_type=rule.object_type, object_id=object_id).select_related(
+                    "department"
+                )
+            ),
         )
         return _Candidates(holders, role=role, object_type=rule.object_type, object_id=object_id)
     if rule.kind == "field":
@@ -183,21 +192,32 @@ def _candidates(rule: PerformerRule, source: AddressingInput) -> _Candidates:
 
 
 def _round_robin(candidates: list[User], key: str) -> User:
-    """The next person after the one chosen last for `key`, in a stable order (fair to within one)."""
+    """The next person after the one chosen last for `key`, in a stable order (fair to within one).
+
+    Three fixed statements (this runs for every task a round-robin rule addresses): the cursor row made on
+    first use (one made by a parallel transaction meanwhile is kept), read under a row lock on PostgreSQL
+    (SQLite serialises writers), and moved on."""
     now = clock.now()
-    try:
-        with transaction.atomic():
-            RoundRobinCursor.objects.get_or_create(key=key[:300], defaults={"updated_at": now})
-    except IntegrityError:
-        pass  # made by a parallel transaction meanwhile
-    cursor = RoundRobinCursor.objects.select_for_update().get(key=key[:300])
+    sql = Sql.current()
+    table = RoundRobinCursor._meta.db_table
+    key = key[:300]
+    sql.execute(
+        f"INSERT INTO {table} (key, turns, updated_at) VALUES (?, 0, ?) ON CONFLICT (key) DO NOTHING",  # noqa: S608
+        [key, sql.time(now)],
+    )
+    lock = " FOR UPDATE" if sql.postgres else ""
+    ((cursor_id, last_user_id, turns),) = sql.rows(
+        f"SELECT id, last_user_id, turns FROM {table} WHERE key = ?{lock}",  # noqa: S608
+        [key],
+    )
     ordered = sorted(candidates, key=lambda user: user.pk)
     chosen = next(
-        (user for user in ordered if cursor.last_user_id is not None and user.pk > cursor.last_user_id),
+        (user for user in ordered if last_user_id is not None and user.pk > last_user_id),
         ordered[0],
     )
-    RoundRobinCursor.objects.filter(pk=cursor.pk).update(
-        last_user=chosen, turns=cursor.turns + 1, updated_at=now
+    sql.execute(
+        f"UPDATE {table} SET last_user_id = ?, turns = ?, updated_at = ? WHERE id = ?",  # noqa: S608
+        [chosen.pk, turns + 1, sql.time(now), cursor_id],
     )
     return chosen
 

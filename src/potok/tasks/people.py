@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from potok.accounts.models import Absence, Department, RoleAssignment, Substitution, SubstitutionScope, User
 from potok.accounts.selectors import department_head, deputy_for
-from potok.core import clock
+from potok.core import clock, memo
 
 
 def today() -> date:
@@ -41,13 +41,17 @@ def manager_of(user: User | None) -> User | None:
 
 
 def absent_ids(user_ids: Iterable[int], on: date) -> set[int]:
-    ids = list(user_ids)
+    ids = sorted(set(user_ids))
     if not ids:
         return set()
-    return set(
-        Absence.objects.filter(user_id__in=ids, starts_on__lte=on, ends_on__gte=on).values_list(
-            "user_id", flat=True
-        )
+    # The same people are asked about for every task of a batch of starts: once per batch.
+    return memo.once(
+        f"tasks.absent:{on.isoformat()}:{','.join(map(str, ids))}",
+        lambda: set(
+            Absence.objects.filter(user_id__in=ids, starts_on__lte=on, ends_on__gte=on).values_list(
+                "user_id", flat=True
+            )
+        ),
     )
 
 

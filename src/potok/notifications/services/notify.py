@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from potok.core import clock
+from potok.core import clock, memo
 from potok.notifications import kinds
 from potok.notifications.mail import absolute_link
 from potok.notifications.models import (
@@ -170,11 +170,11 @@ def _webhook_deliveries(
     *, event_type: str, now: datetime, data: dict[str, Any], endpoints: list[WebhookEndpoint] | None = None
 ) -> list[Delivery]:
     if endpoints is None:
-        endpoints = [
-            e
-            for e in WebhookEndpoint.objects.filter(enabled=True).order_by("id")
-            if e.subscribes_to(event_type)
-        ]
+        enabled = memo.once(
+            "notifications.webhook_endpoints",
+            lambda: list(WebhookEndpoint.objects.filter(enabled=True).order_by("id")),
+        )
+        endpoints = [e for e in enabled if e.subscribes_to(event_type)]
     if not endpoints:
         return []
     message_id = f"msg_{uuid.uuid4().hex}"
@@ -197,11 +197,31 @@ def _webhook_deliveries(
     return deliveries
 
 
+class _Sending:
+    """The deliveries of one transaction, queued for sending by one on-commit callback (a batch of process
+    starts notifies hundreds of people in one transaction)."""
+
+    def __init__(self) -> None:
+        self.emails: list[int] = []
+        self.endpoints: set[int] = set()
+
+    def __call__(self) -> None:
+        from potok.notifications.tasks import queue_sending
+
+        queue_sending(emails=self.emails, endpoints=sorted(self.endpoints))
+
+
 def _send_after_commit(deliveries: list[Delivery]) -> None:
     if not deliveries:
         return
-    from potok.notifications.tasks import queue_sending
-
     emails = [d.pk for d in deliveries if d.channel == Channel.EMAIL and not d.batch_key]
-    endpoints = sorted({d.endpoint_id for d in deliveries if d.endpoint_id is not None})
-    transaction.on_commit(lambda: queue_sending(emails=emails, endpoints=endpoints), robust=True)
+    endpoints = {d.endpoint_id for d in deliveries if d.endpoint_id is not None}
+    connection = transaction.get_connection()
+    sending: _Sending | None = getattr(connection, "_potok_sending", None)
+    # A callback discarded with a rolled-back savepoint, or already run, cannot take more: start another.
+    if sending is None or not any(entry[1] is sending for entry in connection.run_on_commit):
+        sending = _Sending()
+        connection._potok_sending = sending
+        transaction.on_commit(sending, robust=True)
+    sending.emails.extend(emails)
+    sending.endpoints.update(endpoints)

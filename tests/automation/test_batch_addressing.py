@@ -1,0 +1,106 @@
+"""A batch of time-based starts addresses its first tasks as starts one by one would: a round-robin role
+rotates fairly, an absent holder's turn goes to the others, every performer is told, the deadline is on the
+working calendar — with the role, its holders, absences and calendars read once for the batch."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from potok.accounts.models import Absence, Role, RoleAssignment, User
+from potok.automation.services import rule_create
+from potok.notifications.models import Notification
+from potok.processes.models import Task
+from potok.processes.services.definitions import process_publish_file
+from tests.automation.conftest import POTOK_NS
+
+pytestmark = pytest.mark.django_db
+
+ROLE_PROCESS = f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:potok="{POTOK_NS}"
+                  id="d_callback" targetNamespace="urn:potok:test">
+  <bpmn:process id="callback" name="Перезвонить" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="call"/>
+    <bpmn:userTask id="call" name="Перезвонить клиенту"><bpmn:extensionElements>
+      <potok:performer kind="role" role="callers" strategy="round_robin"/>
+      <potok:deadline duration="2 working days"/>
+    </bpmn:extensionElements></bpmn:userTask>
+    <bpmn:sequenceFlow id="f1" sourceRef="call" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
+def _callers(count: int) -> list[User]:
+    role = Role.objects.create(code="callers", name_ru="Обзвон", name_en="Callers")
+    people = [User.objects.create(username=f"caller{n}", email=f"caller{n}@example.ru") for n in range(count)]
+    for person in people:
+        RoleAssignment.objects.create(role=role, user=person)
+    return people
+
+
+def _due_together(admin: Any, make_complaint: Any, frozen: Any, worker: Any, count: int) -> list[Any]:
+    process_publish_file(actor=None, data=ROLE_PROCESS, source_name="callback.bpmn")
+    frozen()
+    rule_create(
+        actor=admin,
+        data={
+            "name": "Call back after ten days",
+            "entity_type": "document.complaint",
+            "event": "time",
+            "options": {"date_field": "created", "amount": 10, "unit": "days"},
+            "process_key": "callback",
+            "enabled": True,
+        },
+    )
+    complaints = [make_complaint() for _ in range(count)]
+    worker()
+    frozen(timedelta(days=10, minutes=1))
+    return complaints
+
+
+def test_a_batch_gives_the_tasks_round_the_role_and_tells_each_performer(
+    frozen: Any, admin: Any, make_complaint: Any, worker: Any
+) -> None:
+    # given three people in a round-robin role and nine complaints whose moment comes at once
+    people = _callers(3)
+    complaints = _due_together(admin, make_complaint, frozen, worker, 9)
+    # when the worker fires their timers as one batch
+    with CaptureQueriesContext(connection) as queries:
+        worker()
+    # then every complaint has its task, three per person, each with a deadline and a notice to its performer
+    tasks = list(Task.objects.filter(process_id="callback", state="open"))
+    assert sorted(task.record_id for task in tasks) == sorted(c.pk for c in complaints)
+    assert Counter(task.assignee_id for task in tasks) == {person.pk: 3 for person in people}
+    assert all(task.due_at is not None and task.due_at > task.created_at for task in tasks)
+    told = Counter(
+        Notification.objects.filter(kind="task.assigned", data__task__in=[t.pk for t in tasks]).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    assert told == {person.pk: 3 for person in people}
+    # and the role's holders were read once for the batch, not once per task
+    holders_reads = [q for q in queries.captured_queries if "accounts_roleassignment" in q["sql"]]
+    assert len(holders_reads) <= 2
+
+
+def test_an_absent_holder_gets_none_of_the_batch(
+    frozen: Any, admin: Any, make_complaint: Any, worker: Any
+) -> None:
+    people = _callers(3)
+    _due_together(admin, make_complaint, frozen, worker, 6)
+    today = frozen().date()
+    Absence.objects.create(
+        user=people[1], starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=5)
+    )
+    worker()
+    given = Counter(
+        Task.objects.filter(process_id="callback", state="open").values_list("assignee_id", flat=True)
+    )
+    assert given == {people[0].pk: 3, people[2].pk: 3}
