@@ -1,8 +1,11 @@
 """Exporting lists to CSV and XLSX with the same rows the user sees on the page.
 
 The adapters pass the list's queryset (already filtered and access-checked by the domain selectors);
-this module checks the export right, picks the columns and writes the file. Cells that a spreadsheet
-would run as a formula (starting with =, +, -, @, tab or carriage return) get a leading apostrophe.
+this module checks the export right, picks the columns and writes the file. Counterparties, contacts and
+deals get one more column per active custom field, written as document exports write their fields
+(potok.documents.exporting): confidential ones only for a reader who may see them. Every cell is text, so
+ИНН, КПП and phones keep their leading zeros in XLSX too. Cells that a spreadsheet would run as a formula
+(starting with =, +, -, @, tab or carriage return) get a leading apostrophe.
 
 Example:
     >>> name, content_type, chunks = export_rows(user, "counterparty", queryset, "csv")
@@ -14,20 +17,26 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from potok.access.models import Action
 from potok.access.selectors import require, visible_records
 from potok.core import clock
 from potok.core.errors import ValidationFailed
+from potok.documents.custom_fields import custom_field_definitions
+from potok.documents.entities import CUSTOM_FIELD_ENTITIES
+from potok.documents.exporting import export_cells, exported_definitions
+from potok.documents.models import FieldDefinition
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header
+BATCH = 500  # records whose custom fields' references are named with one query per target
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,10 @@ def neutralise(value: Any) -> str:
 
 def _user(user: Any) -> str:
     return user.display_name if user is not None else ""
+
+
+def _amount(deal: Any) -> str:
+    return f"{deal.amount:.2f}"
 
 
 COLUMNS: dict[str, list[ExportColumn]] = {
@@ -95,14 +108,48 @@ COLUMNS: dict[str, list[ExportColumn]] = {
         ExportColumn(gettext_lazy("Outcome"), lambda i: i.outcome),
         ExportColumn(gettext_lazy("Author"), lambda i: _user(i.author)),
     ],
+    "deal": [
+        ExportColumn(gettext_lazy("ID"), lambda d: d.pk),
+        ExportColumn(gettext_lazy("Deal"), lambda d: d.title),
+        ExportColumn(
+            gettext_lazy("Counterparty"), lambda d: d.counterparty.name if d.counterparty_id else ""
+        ),
+        ExportColumn(gettext_lazy("Pipeline"), lambda d: d.pipeline.name),
+        ExportColumn(gettext_lazy("Stage"), lambda d: d.stage.name),
+        ExportColumn(gettext_lazy("Amount"), _amount),
+        ExportColumn(gettext_lazy("Currency"), lambda d: d.currency),
+        ExportColumn(gettext_lazy("Expected close date"), lambda d: d.expected_close_date),
+        ExportColumn(gettext_lazy("Responsible manager"), lambda d: _user(d.responsible)),
+        ExportColumn(pgettext_lazy("deal", "Created"), lambda d: d.created_at),
+        ExportColumn(pgettext_lazy("deal", "Closed"), lambda d: d.closed_at),
+        ExportColumn(gettext_lazy("Description"), lambda d: d.description),
+    ],
 }
 
 
-def _rows(entity_type: str, queryset: QuerySet[Any]) -> Iterator[list[str]]:
+def _custom_columns(user: Any, entity_type: str) -> list[FieldDefinition]:
+    """The active custom fields of the entity the reader may see, in their order (none for other lists)."""
+    if entity_type not in CUSTOM_FIELD_ENTITIES:
+        return []
+    return exported_definitions(user, entity_type, custom_field_definitions(entity_type))
+
+
+def _batches(records: Iterator[Any]) -> Iterator[list[Any]]:
+    while batch := list(islice(records, BATCH)):
+        yield batch
+
+
+def _rows(user: Any, entity_type: str, queryset: QuerySet[Any]) -> Iterator[list[str]]:
     columns = COLUMNS[entity_type]
-    yield [neutralise(str(column.label)) for column in columns]
-    for record in queryset.iterator(chunk_size=2000):
-        yield [neutralise(column.value(record)) for column in columns]
+    custom = _custom_columns(user, entity_type)
+    yield [neutralise(str(column.label)) for column in columns] + [neutralise(d.label) for d in custom]
+    for batch in _batches(queryset.iterator(chunk_size=2000)):
+        values = [(record.pk, getattr(record, "custom_fields", None) or {}) for record in batch]
+        cells = export_cells(user, entity_type, custom, values, typed=False)
+        for record, custom_cells in zip(batch, cells, strict=True):
+            yield [neutralise(column.value(record)) for column in columns] + [
+                neutralise(cell) for cell in custom_cells
+            ]
 
 
 def _csv_chunks(rows: Iterable[list[str]]) -> Iterator[bytes]:
@@ -143,7 +190,7 @@ def export_rows(
     # The page's queryset is the read scope; the file holds only what the export scope covers.
     queryset = queryset.filter(pk__in=visible_records(user, entity_type, Action.EXPORT).values("pk"))
     stamp = clock.now().strftime("%Y%m%d-%H%M")
-    rows = _rows(entity_type, queryset)
+    rows = _rows(user, entity_type, queryset)
     if file_format == "csv":
         return f"{entity_type}-{stamp}.csv", "text/csv; charset=utf-8", _csv_chunks(rows)
     if file_format == "xlsx":

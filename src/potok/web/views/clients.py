@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,11 +27,11 @@ from potok.clients.selectors import CounterpartyFilters
 from potok.core import clock
 from potok.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from potok.documents.custom_fields import mask_custom_history
-from potok.imports.exports import export_rows
 from potok.web.lists import Column, Filter, ListSpec
 from potok.web.views.custom_values import add_service_errors as add_custom_service_errors
 from potok.web.views.custom_values import custom_form, custom_values, custom_values_block
 from potok.web.views.errors import domain_errors
+from potok.web.views.list_exports import export_response, export_urls
 
 
 def styled(form: forms.Form) -> forms.Form:
@@ -138,34 +138,10 @@ def counterparty_list(request: HttpRequest) -> HttpResponse:
         create_url=reverse("web:counterparty_create")
         if can(request.user, "counterparty", Action.CREATE)
         else None,
-        export_urls=_export_urls(request, "web:counterparty_export", "counterparty"),
+        export_urls=export_urls(request, "web:counterparty_export", "counterparty"),
     )
     template = "web/_list_rows.html" if request.headers.get("HX-Request") else "web/clients/list.html"
     return render(request, template, context)
-
-
-def _export_urls(request: HttpRequest, url_name: str, entity_type: str) -> list[tuple[str, str]]:
-    if not can(request.user, entity_type, Action.EXPORT):
-        return []
-    query = request.GET.copy()
-    query.pop("after", None)
-    urls = []
-    for file_format in ("csv", "xlsx"):
-        query["format"] = file_format
-        urls.append((file_format.upper(), f"{reverse(url_name)}?{query.urlencode()}"))
-    return urls
-
-
-def _export_response(request: HttpRequest, entity_type: str, queryset: Any) -> HttpResponse:
-    file_format = request.GET.get("format", "csv")
-    name, content_type, chunks = export_rows(request.user, entity_type, queryset, file_format)
-    response: HttpResponse
-    if file_format == "csv":
-        response = StreamingHttpResponse(chunks, content_type=content_type)  # type: ignore[assignment]
-    else:
-        response = HttpResponse(b"".join(chunks), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 @login_required
@@ -173,7 +149,7 @@ def _export_response(request: HttpRequest, entity_type: str, queryset: Any) -> H
 def counterparty_export(request: HttpRequest) -> HttpResponse:
     queryset = selectors.counterparty_list(request.user, _counterparty_filters(request))
     sort = request.GET.get("sort", "name")
-    return _export_response(
+    return export_response(
         request, "counterparty", queryset.order_by(*selectors.COUNTERPARTY_SORTS.get(sort, ("name", "id")))
     )
 
@@ -467,7 +443,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     context.update(
         title=_("Contacts"),
         detail_url_name="web:contact_detail",
-        export_urls=_export_urls(request, "web:contact_export", "contact"),
+        export_urls=export_urls(request, "web:contact_export", "contact"),
     )
     template = "web/_list_rows.html" if request.headers.get("HX-Request") else "web/clients/list.html"
     return render(request, template, context)
@@ -479,7 +455,7 @@ def contact_export(request: HttpRequest) -> HttpResponse:
     queryset = selectors.contact_list(
         request.user, q=request.GET.get("q", ""), counterparty=_int(request.GET.get("counterparty"))
     )
-    return _export_response(request, "contact", queryset.order_by("last_name", "first_name", "id"))
+    return export_response(request, "contact", queryset.order_by("last_name", "first_name", "id"))
 
 
 class ContactForm(forms.Form):
@@ -640,7 +616,7 @@ def interaction_list(request: HttpRequest) -> HttpResponse:
     context.update(
         title=_("Interactions"),
         detail_url_name="web:interaction_edit",
-        export_urls=_export_urls(request, "web:interaction_export", "interaction"),
+        export_urls=export_urls(request, "web:interaction_export", "interaction"),
     )
     template = "web/_list_rows.html" if request.headers.get("HX-Request") else "web/clients/list.html"
     return render(request, template, context)
@@ -655,7 +631,7 @@ def interaction_export(request: HttpRequest) -> HttpResponse:
         kind=request.GET.get("kind", ""),
         q=request.GET.get("q", ""),
     )
-    return _export_response(request, "interaction", queryset.order_by(*selectors.TIMELINE_ORDER))
+    return export_response(request, "interaction", queryset.order_by(*selectors.TIMELINE_ORDER))
 
 
 class InteractionForm(forms.Form):

@@ -8,16 +8,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from potok.documents import confidential, selectors
-from potok.documents.fieldtypes import kind_of
-from potok.documents.models import Document, DocumentType, FieldDefinition, FieldType
+from potok.documents import selectors
+from potok.documents.exporting import export_cells, exported_definitions
+from potok.documents.models import Document, DocumentType, FieldDefinition
 
 EXPORT_LIMIT = 100_000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -63,42 +62,17 @@ def _batch_rows(
     typed: bool,
     user: Any,
 ) -> Iterator[list[Any]]:
-    labels = selectors.reference_labels_for(definitions, [document.data for document in batch])
-    secret = confidential.confidential_codes(definitions)
-    seen = (
-        confidential.revealed(user, batch[0].document_type.entity_type, [d.pk for d in batch])
-        if secret
-        else set()
-    )
-    for document in batch:
+    entity_type = batch[0].document_type.entity_type
+    cells = export_cells(user, entity_type, definitions, [(d.pk, d.data) for d in batch], typed=typed)
+    for document, values in zip(batch, cells, strict=True):
         created = timezone.localtime(document.created_at).replace(tzinfo=None)
         row: list[Any] = [
             document.number,
             statuses.get(document.status, document.status),
             created if typed else created.strftime("%Y-%m-%d %H:%M"),
             str(document.author or ""),
+            *values,
         ]
-        for definition in definitions:
-            stored = document.data.get(definition.code)
-            if definition.code in secret and document.pk not in seen:
-                stored = None
-            if (
-                typed
-                and stored is not None
-                and definition.field_type
-                in (
-                    FieldType.INTEGER,
-                    FieldType.DECIMAL,
-                    FieldType.MONEY,
-                )
-            ):
-                row.append(Decimal(str(stored)))
-            elif typed and stored is not None and definition.field_type == FieldType.DATE:
-                row.append(kind_of(definition).typed(definition, stored))
-            elif definition.field_type in (FieldType.INTEGER, FieldType.DECIMAL, FieldType.MONEY):
-                row.append("" if stored is None else str(stored))
-            else:
-                row.append(kind_of(definition).display(definition, stored, labels.get(definition.code)))
         yield [neutralise(value) for value in row]
 
 
@@ -109,10 +83,7 @@ class _Echo:
 
 def _columns(document_type: DocumentType, user: Any) -> list[FieldDefinition]:
     """The fields exported: confidential ones only for a user who sees them on some records."""
-    definitions = selectors.field_definitions(document_type)
-    if confidential.sees_any(user, document_type.entity_type):
-        return definitions
-    return [d for d in definitions if not d.confidential]
+    return exported_definitions(user, document_type.entity_type, selectors.field_definitions(document_type))
 
 
 def csv_response(
