@@ -135,6 +135,7 @@ SURFACES: dict[str, Surface] = {
         web_read="web:sales_deal_detail",
         web_edit="web:sales_deal_edit",
         web_delete="web:sales_deal_delete",
+        web_export="web:sales_deal_export",
         patch=lambda record: {"version": record.version, "title": record.title + " (зонд)"},
         create=_deal_body,
     ),

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("sales/pipelines/<int:pk>/board/<int:stage_id>/", board.board_column, name="sales_board_column"),
     path("sales/deals/", deals.deal_list, name="sales_deal_list"),
     path("sales/deals/new/", deals.deal_create, name="sales_deal_create"),
+    path("sales/deals/export/", deals.deal_export, name="sales_deal_export"),
     path("sales/deals/<int:pk>/", deals.deal_detail, name="sales_deal_detail"),
     path("sales/deals/<int:pk>/edit/", deals.deal_edit, name="sales_deal_edit"),
     path("sales/deals/<int:pk>/delete/", deals.deal_delete, name="sales_deal_delete"),

@@ -29,6 +29,7 @@ from potok.sales.services.deals import requirement_labels, unmet_requirements
 from potok.web.lists import Column, Filter, ListSpec
 from potok.web.views.custom_values import add_service_errors, custom_form, custom_values, custom_values_block
 from potok.web.views.errors import domain_errors
+from potok.web.views.list_exports import export_response, export_urls
 from potok.web.views.sales.common import add_errors, error_text, number, set_choices, styled
 
 
@@ -85,23 +86,37 @@ DEAL_LIST = ListSpec(
 )
 
 
-@login_required
-@domain_errors
-def deal_list(request: HttpRequest) -> HttpResponse:
-    filters = DealFilters(
+def _deal_filters(request: HttpRequest) -> DealFilters:
+    return DealFilters(
         q=request.GET.get("q", "").strip()[:200],
         pipeline=number(request.GET.get("pipeline")),
         responsible=number(request.GET.get("responsible")),
         kind=request.GET.get("kind", "") if request.GET.get("kind") in StageKind.values else "",
     )
-    context = DEAL_LIST.context(request, selectors.deal_list(request.user, filters))
+
+
+@login_required
+@domain_errors
+def deal_list(request: HttpRequest) -> HttpResponse:
+    context = DEAL_LIST.context(request, selectors.deal_list(request.user, _deal_filters(request)))
     context.update(
         title=_("Deals"),
         detail_url_name="web:sales_deal_detail",
         create_url=reverse("web:sales_deal_create") if can(request.user, "deal", Action.CREATE) else None,
+        export_urls=export_urls(request, "web:sales_deal_export", "deal"),
     )
     template = "web/_list_rows.html" if request.headers.get("HX-Request") else "web/list.html"
     return render(request, template, context)
+
+
+@login_required
+@domain_errors
+def deal_export(request: HttpRequest) -> HttpResponse:
+    """The deals of the list as filtered and sorted on the page, less those the user may not export."""
+    queryset = selectors.deal_list(request.user, _deal_filters(request))
+    sort = request.GET.get("sort", DEAL_LIST.default_sort)
+    order = selectors.DEAL_SORTS.get(sort) or selectors.DEAL_SORTS[DEAL_LIST.default_sort]
+    return export_response(request, "deal", queryset.order_by(*order))
 
 
 class DealForm(forms.Form):
