@@ -240,12 +240,15 @@ def lead_convert(
     counterparty: Counterparty | None = None,
     create_counterparty: bool = False,
     deal_title: str = "",
+    deal_custom_fields: Mapping[str, Any] | None = None,
 ) -> Conversion:
     """Counterparty + contact + deal from the lead, in one transaction.
 
     `counterparty` uses an existing one; `create_counterparty` creates a new one even though possible
     duplicates exist. With neither, a new one is created only when the matcher finds no candidate;
-    otherwise the conversion is refused with the candidates named, for the user to pick."""
+    otherwise the conversion is refused with the candidates named, for the user to pick.
+    `deal_custom_fields`: values of the deal's custom fields (the others take their defaults); a required
+    one left without a value refuses the conversion naming custom_fields.<code>, as a new deal would be."""
     locked = _locked(lead, expected_version)
     if locked.status not in CONVERTIBLE:
         raise ValidationFailed({"status": _("Only a new or qualified lead can be converted.")})
@@ -295,6 +298,7 @@ def lead_convert(
             "amount": locked.budget or 0,
             "responsible": owner,
             "description": locked.need,
+            **({"custom_fields": dict(deal_custom_fields)} if deal_custom_fields else {}),
         },
         lead=locked,
     )

@@ -23,6 +23,7 @@ from potok.sales import selectors, services
 from potok.sales.models import LeadSource, LeadStatus
 from potok.sales.services.leads import TRANSITIONS, lead_duplicates
 from potok.web.lists import Column, Filter, ListSpec
+from potok.web.views.custom_values import add_service_errors, custom_form, custom_values
 from potok.web.views.errors import domain_errors
 from potok.web.views.sales.common import add_errors, error_text, number, set_choices, styled
 
@@ -178,14 +179,34 @@ def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@domain_errors
-def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = selectors.lead_get(request.user, pk)
+def convert_values_form(user: Any, data: Any = None, files: Any = None) -> forms.Form:
+    """The deal's custom fields a conversion asks for: the required ones without a default (the others take
+    their defaults, as on a new deal), so a missing one is named next to its input, not after a refusal."""
+    form = custom_form(user, "deal", data=data, files=files)
+    needed = [d for d in form.definitions if d.required and d.default in (None, "", [])]  # type: ignore[attr-defined]
+    for code in set(form.fields) - {d.code for d in needed}:
+        del form.fields[code]
+    form.definitions = needed  # type: ignore[attr-defined]
+    return form
+
+
+def _detail(
+    request: HttpRequest,
+    lead: Any,
+    *,
+    values_form: forms.Form | None = None,
+    convert_errors: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     may_update = visible_records(request.user, "lead", Action.UPDATE).filter(pk=lead.pk).exists()
     candidates = []
     if lead.status not in (LeadStatus.CONVERTED, LeadStatus.REJECTED):
         candidates = lead_duplicates(lead, among=visible_records(request.user, "counterparty"))
+    may_convert = (
+        may_update
+        and can(request.user, "deal", Action.CREATE)
+        and lead.status not in (LeadStatus.CONVERTED, LeadStatus.REJECTED)
+    )
     return render(
         request,
         "web/sales/lead_detail.html",
@@ -197,16 +218,19 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "candidates": candidates,
             "pipelines": selectors.pipelines(),
-            "may_convert": may_update
-            and can(request.user, "deal", Action.CREATE)
-            and lead.status
-            not in (
-                LeadStatus.CONVERTED,
-                LeadStatus.REJECTED,
-            ),
+            "may_convert": may_convert,
+            "values_form": (values_form or convert_values_form(request.user)) if may_convert else None,
+            "convert_errors": convert_errors or [],
             "audit_events": audit_events_for_record(entity_type="lead", record_id=lead.pk)[:50],
         },
+        status=status,
     )
+
+
+@login_required
+@domain_errors
+def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, selectors.lead_get(request.user, pk))
 
 
 @login_required
@@ -231,10 +255,16 @@ def lead_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @domain_errors
 def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
-    """Convert: `choice` is "new" (create a counterparty even if candidates exist) or a counterparty id."""
+    """Convert: `choice` is "new" (create a counterparty even if candidates exist) or a counterparty id; the
+    deal's required custom fields come with it. A refusal shows the lead's page again with the message in
+    the conversion form, a custom field's next to its input."""
     lead = selectors.lead_get(request.user, pk, Action.UPDATE)
     require(request.user, "deal", Action.CREATE)
     choice = request.POST.get("choice", "")
+    values_form = convert_values_form(request.user, data=request.POST, files=request.FILES)
+    valid, custom = custom_values(request.user, "deal", None, values_form)
+    if not valid:
+        return _detail(request, lead, values_form=values_form, status=400)
     try:
         references = selectors.resolve_references(
             request.user,
@@ -248,9 +278,18 @@ def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
             counterparty=references["counterparty"],
             create_counterparty=choice == "new",
             deal_title=request.POST.get("deal_title", ""),
+            deal_custom_fields=custom.get("custom_fields"),
         )
-    except (ValidationFailed, Conflict) as error:
-        messages.error(request, error_text(error) if isinstance(error, ValidationFailed) else str(error))
+    except ValidationFailed as error:
+        errors: list[str] = []
+
+        def collect(form: forms.Form, rest: ValidationFailed) -> None:
+            errors.extend(text for texts in rest.errors.values() for text in texts)
+
+        add_service_errors(forms.Form(), values_form, error, collect)
+        return _detail(request, lead, values_form=values_form, convert_errors=errors, status=400)
+    except Conflict as error:
+        messages.error(request, str(error))
         return redirect("web:sales_lead_detail", pk=lead.pk)
     messages.success(request, _("The lead is converted: the deal is created."))
     return redirect("web:sales_deal_detail", pk=result.deal.pk)
