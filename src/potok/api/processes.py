@@ -96,7 +96,12 @@ class IncidentOut(Schema):
     id: str
     instance_id: str
     node_id: str
-    message: str
+    message: str = Field(description="What failed, in English (as the logs say it)")
+    code: str = Field(
+        description='What failed as a stable code ("gateway.no_true_condition", "action.failed", …); '
+        "empty for incidents older than the codes"
+    )
+    params: dict[str, Any] = Field(description="The code's details: node, node_id, flow, error, …")
     state: str
     created_at: datetime
 

@@ -1,6 +1,7 @@
 """Administrators learn that a process step failed and waits for them: one `process.incident` notification
 per new incident, under the bell (and by mail or webhook for those who asked), written in the same
-transaction as the incident, so a rolled-back step tells nobody.
+transaction as the incident, so a rolled-back step tells nobody. Each administrator reads it in his own
+language (potok.processes.incident_text words the incident's code).
 
 Incidents come from two places: the engine's steps (a service task that failed, an expression that could not
 be evaluated — seen here through the store's apply hook) and the worker's jobs that failed every retry
@@ -8,10 +9,15 @@ be evaluated — seen here through the store's apply hook) and the worker's jobs
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
+
+from potok.processes.incident_text import incident_text
 
 INSTANCE_LINK = "/processes/instances/{id}/"
 
@@ -20,11 +26,12 @@ def on_engine_changes(changes: Any) -> None:
     """Apply hook of the process store: tell about the incidents this step opened."""
     opened = [row for row in changes.incidents.inserted.values() if row.state == "open"]
     if opened:
-        tell_about_incidents((row.id, row.instance_id, row.node_id, row.message) for row in opened)
+        tell_about_incidents(opened)
 
 
-def tell_about_incidents(incidents: Iterable[tuple[str, str, str, str]]) -> None:
-    """Notify the administrators of each (incident id, instance id, node id, message)."""
+def tell_about_incidents(incidents: Iterable[Any]) -> None:
+    """Notify the administrators of each incident (an engine row or an Incident: id, instance_id, node_id,
+    message, code, params), the title and body written in each administrator's language."""
     from potok.notifications import kinds
     from potok.notifications.selectors import administrators
     from potok.notifications.services.notify import notify
@@ -34,18 +41,28 @@ def tell_about_incidents(incidents: Iterable[tuple[str, str, str, str]]) -> None
     if not items:
         return
     names = dict(
-        ProcessInstance.objects.filter(pk__in={instance_id for _, instance_id, _, _ in items}).values_list(
+        ProcessInstance.objects.filter(pk__in={row.instance_id for row in items}).values_list(
             "pk", "version__definition__name"
         )
     )
-    recipients = list(administrators())
-    for incident_id, instance_id, node_id, message in items:
-        notify(
-            recipients=recipients,
-            kind=kinds.PROCESS_INCIDENT,
-            title=_("Incident in «%(process)s» at step %(node)s")
-            % {"process": names.get(instance_id) or instance_id, "node": node_id},
-            body=message[:500],
-            link=INSTANCE_LINK.format(id=instance_id),
-            data={"incident_id": incident_id, "instance_id": instance_id, "node_id": node_id},
-        )
+    by_language: dict[str, list[Any]] = defaultdict(list)
+    for person in administrators():
+        by_language[person.language or settings.LANGUAGE_CODE].append(person)
+    for row in items:
+        data = {
+            "incident_id": row.id,
+            "instance_id": row.instance_id,
+            "node_id": row.node_id,
+            "code": getattr(row, "code", "") or "",
+        }
+        for language, people in by_language.items():
+            with translation.override(language):
+                notify(
+                    recipients=people,
+                    kind=kinds.PROCESS_INCIDENT,
+                    title=_("Incident in «%(process)s» at step %(node)s")
+                    % {"process": names.get(row.instance_id) or row.instance_id, "node": row.node_id},
+                    body=incident_text(row)[:500],
+                    link=INSTANCE_LINK.format(id=row.instance_id),
+                    data=data,
+                )

@@ -78,8 +78,10 @@ def _record_failure(job_id: str, error: BaseException) -> None:
                 created_at=now,
                 state="open",
                 job_id=job.id,
+                code="job.failed",
+                params={"node_id": job.node_id, "attempts": str(job.attempts), "error": job.last_error},
             )
-            tell_about_incidents([(incident.id, job.instance_id, job.node_id, incident.message)])
+            tell_about_incidents([incident])
         else:
             job.locked_until = now + timedelta(seconds=5 * 2**job.attempts)
         job.save(update_fields=["attempts", "last_error", "locked_until"])

@@ -1,5 +1,6 @@
 """`{% record_processes entity_type record_id as processes %}`: the processes of a record that the current
-user may see, each with the steps its tokens stand at now (for web/processes/_record_processes.html)."""
+user may see, each with the steps its tokens stand at now (for web/processes/_record_processes.html).
+`{{ incident|incident_text }}`: a process incident in the reader's language."""
 
 from __future__ import annotations
 
@@ -8,10 +9,16 @@ from typing import Any
 from django import template
 
 from potok.processes import selectors
+from potok.processes.incident_text import incident_text as word_incident
 
 register = template.Library()
 
 RECORD_PROCESSES_SHOWN = 20
+
+
+@register.filter
+def incident_text(incident: Any) -> str:
+    return word_incident(incident)
 
 
 @register.simple_tag(takes_context=True)
