@@ -155,3 +155,37 @@ def test_a_legal_entity_is_not_a_person(demo_company: None) -> None:
     with pytest.raises(ValidationFailed) as refused:
         person_erase(actor=user("admin"), entity_type="counterparty", record_id=company.pk, reason="x")
     assert "kind" in refused.value.errors
+
+
+def test_an_incident_quoting_the_person_loses_the_value_from_its_message_and_its_params(
+    demo_company: None,
+) -> None:
+    from potok.core import clock
+    from potok.processes.models import Incident
+
+    # given an incident whose error quotes the person's phone, in its message and in its params
+    world = make_person()
+    error = f"the gateway could not call {PHONE}"
+    Incident.objects.create(
+        id="incident-phone",
+        instance_id=world.instance.pk,
+        node_id="call",
+        message=f"serviceTask 'call': action 'phone.call' failed: {error}",
+        created_at=clock.now(),
+        state="open",
+        code="action.failed",
+        params={"node": "call", "node_id": "call", "action": "phone.call", "error": error},
+    )
+    # when the person is erased
+    report = person_erase(
+        actor=user("admin"),
+        entity_type="contact",
+        record_id=world.contact.pk,
+        reason="Заявление 8",
+        force=True,
+    )
+    # then neither the message nor the params hold the phone any more
+    incident = Incident.objects.get(pk="incident-phone")
+    assert PHONE not in incident.message and PHONE not in str(incident.params)
+    assert incident.params["error"] == f"the gateway could not call {report.placeholder}"
+    assert incident.params["action"] == "phone.call"

@@ -59,7 +59,7 @@ PERSONAL_KEYS = frozenset({"custom_fields", "comment", "consent_source", "birth_
 
 OTHER_COPIES: list[tuple[str, list[str]]] = [
     ("processes.OperationLog", ["details"]),
-    ("processes.Incident", ["message"]),
+    ("processes.Incident", ["message", "params"]),
     ("processes.Job", ["last_error"]),
     ("automation.RuleIncident", ["message", "payload"]),
     ("automation.RuleTimer", ["payload", "last_error"]),
