@@ -76,7 +76,7 @@ def untranslated(html: str, msgids: set[str]) -> set[str]:
 @pytest.fixture
 def walk(demo_company):  # type: ignore[no-untyped-def]
     """The demo company with one process in every state the pages show: a task, a second version, an
-    instance to migrate; returns (username, url) of each page."""
+    instance to migrate, an incident; returns (username, url) of each page."""
     from potok.accounts.models import User
     from potok.automation.models import StartRule
     from potok.calendars.models import Calendar
@@ -84,7 +84,7 @@ def walk(demo_company):  # type: ignore[no-untyped-def]
     from potok.notifications.models import WebhookEndpoint
     from potok.processes.models import Task
     from potok.processes.services.definitions import process_publish_file
-    from potok.processes.services.instances import process_start
+    from potok.processes.services.instances import process_start, task_complete_in_engine
     from potok.sales.models import Deal, Lead
     from tests.web_processes.bpmn import review_process
 
@@ -98,6 +98,17 @@ def walk(demo_company):  # type: ignore[no-untyped-def]
     instance = process_start(actor=None, process_key="walk", business_key="W-1")
     process_publish_file(actor=None, data=russian_process("Проверка v2"), source_name="walk.bpmn")
     task = Task.objects.get(instance=instance, state="open")
+    # an instance stopped by an incident (its service task's action is not registered)
+    failing_process = review_process("walk_failing", task_name="Проверка", action="walk.missing")
+    for english, russian in (
+        (b'name="Start"', "Начало"),
+        (b'name="Done"', "Готово"),
+        (b'name="Notify"', "Уведомить"),
+    ):
+        failing_process = failing_process.replace(english, f'name="{russian}"'.encode())
+    process_publish_file(actor=None, data=failing_process, source_name="walk_failing.bpmn")
+    failing = process_start(actor=None, process_key="walk_failing")
+    task_complete_in_engine(actor=None, task_id=Task.objects.get(instance=failing, state="open").id)
     rule = StartRule.objects.order_by("pk").first()
     document = Document.objects.filter(document_type__code="complaint").order_by("pk").first()
     deal = Deal.objects.order_by("pk").first()
@@ -119,6 +130,7 @@ def walk(demo_company):  # type: ignore[no-untyped-def]
         ("admin", "/processes/"),
         ("admin", "/processes/instances/"),
         ("admin", f"/processes/instances/{instance.pk}/"),
+        ("admin", f"/processes/instances/{failing.pk}/"),
         ("admin", f"/processes/instances/{instance.pk}/migrate/?version=2"),
         ("admin", "/processes/definitions/walk/"),
         ("admin", "/processes/definitions/walk/migrate/?from=1&version=2"),
