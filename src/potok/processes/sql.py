@@ -137,13 +137,13 @@ class Sql:
             yield
 
     def rows_together(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
-        """The rows of each query, in order. On PostgreSQL the queries travel together: one round trip
-        (psycopg's pipeline mode) instead of one each, so none may need another's result."""
+        """The rows of each statement (none for a write), in order. On PostgreSQL they travel together: one
+        round trip (psycopg's pipeline mode) instead of one each, so none may need another's result."""
         if not self.postgres:
             return [self.rows(text, parameters) for text, parameters in statements]
         cursors = self._sent_together(statements)
         try:
-            return [list(cursor.fetchall()) for cursor in cursors]
+            return [list(cursor.fetchall()) if cursor.description is not None else [] for cursor in cursors]
         finally:
             for cursor in cursors:
                 cursor.close()

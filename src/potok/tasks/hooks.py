@@ -8,7 +8,7 @@ their grants and unfired timers and get their history row and domain event.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -52,7 +52,8 @@ def on_engine_changes(changes: ChangeSet) -> None:
         if row.kind in PEOPLE_TASKS and row.state is TaskState.OPEN
     ]
     if closed:
-        tasks_closed(_closed_tasks(closed))
+        # Their grants, timers and problems go, and the tasks are read, in one round trip on PostgreSQL.
+        _record_closed(_closed_tasks(closed, before=_released(Sql.current(), closed)))
     if new:
         _address_new(changes, new)
 
@@ -68,8 +69,14 @@ def tasks_closed(tasks: list[Task]) -> None:
     row for all of them: this runs inside every step of every process."""
     if not tasks:
         return
-    ids = [task.pk for task in tasks]
     sql = Sql.current()
+    sql.execute_together(_released(sql, [task.pk for task in tasks]))
+    _record_closed(tasks)
+
+
+def _released(sql: Sql, ids: list[str]) -> list[tuple[str, list[Any]]]:
+    """The statements by which the closed tasks' read grants and unfired timers go and their open problems
+    count as resolved; independent of each other, so they travel together."""
     # Fixed statements over the models' table names; every value goes as a parameter.
     marks = sql.in_list(len(ids))
     grants, timers, problems = (
@@ -77,18 +84,19 @@ def tasks_closed(tasks: list[Task]) -> None:
         EscalationTimer._meta.db_table,
         AddressingProblem._meta.db_table,
     )
-    # Independent of each other: one round trip on PostgreSQL.
-    sql.execute_together(
-        [
-            (f"DELETE FROM {grants} WHERE source = ? AND source_id IN ({marks})", [GRANT_SOURCE, *ids]),  # noqa: S608
-            (f"DELETE FROM {timers} WHERE fired_at IS NULL AND task_id IN ({marks})", ids),  # noqa: S608
-            (
-                f"UPDATE {problems} SET resolved_at = ?, resolved_by_id = NULL "  # noqa: S608
-                f"WHERE resolved_at IS NULL AND task_id IN ({marks})",
-                [sql.time(clock.now()), *ids],
-            ),
-        ]
-    )
+    return [
+        (f"DELETE FROM {grants} WHERE source = ? AND source_id IN ({marks})", [GRANT_SOURCE, *ids]),  # noqa: S608
+        (f"DELETE FROM {timers} WHERE fired_at IS NULL AND task_id IN ({marks})", list(ids)),  # noqa: S608
+        (
+            f"UPDATE {problems} SET resolved_at = ?, resolved_by_id = NULL "  # noqa: S608
+            f"WHERE resolved_at IS NULL AND task_id IN ({marks})",
+            [sql.time(clock.now()), *ids],
+        ),
+    ]
+
+
+def _record_closed(tasks: list[Task]) -> None:
+    """Each closed task's history row and domain event, with its performer."""
     logins = {task.completed_by for task in tasks if task.completed_by}
     actors = {user.username: user for user in User.objects.filter(username__in=logins)} if logins else {}
     events.tasks_closed([(task, actors.get(task.completed_by or "")) for task in tasks])
@@ -189,21 +197,27 @@ def _address_new(changes: ChangeSet, task_ids: list[str]) -> None:
 
 
 def _read(
-    model: type[M], ids: Collection[str], *, extra: str = "", join: str = ""
+    model: type[M],
+    ids: Collection[str],
+    *,
+    extra: str = "",
+    join: str = "",
+    before: Sequence[tuple[str, Sequence[Any]]] = (),
 ) -> list[tuple[M, tuple[Any, ...]]]:
     """Rows of `model` by id as model objects, with one plain query: the ORM builds a query anew each time,
     which costs more than running it, and this runs inside every step. `extra` columns (of the table `t`
-    and what `join` adds) come back beside each object."""
+    and what `join` adds) come back beside each object; the statements `before` run first, in the same
+    round trip."""
     sql = Sql.current()
     fields = model._meta.concrete_fields
     columns = ", ".join(f"t.{field.column}" for field in fields)
     if extra:
         columns += f", {extra}"
-    found = sql.rows(
+    query = (
         f"SELECT {columns} FROM {model._meta.db_table} t {join} "  # noqa: S608
-        f"WHERE t.id IN ({sql.in_list(len(ids))})",
-        list(ids),
+        f"WHERE t.id IN ({sql.in_list(len(ids))})"
     )
+    found = sql.rows_together([*before, (query, list(ids))])[-1]
     names = [field.attname for field in fields]
     readers = [
         sql.read_time
@@ -224,11 +238,11 @@ def _instances(ids: set[str]) -> dict[str, ProcessInstance]:
     return {instance.pk: instance for instance, _extra in _read(ProcessInstance, ids)}
 
 
-def _closed_tasks(ids: list[str]) -> list[Task]:
+def _closed_tasks(ids: list[str], *, before: Sequence[tuple[str, Sequence[Any]]] = ()) -> list[Task]:
     """The closed tasks with their performer's login (for the history row and the domain event)."""
     tasks = []
     users = f"LEFT JOIN {User._meta.db_table} u ON u.id = t.assignee_id"
-    for task, (username,) in _read(Task, ids, extra="u.username", join=users):
+    for task, (username,) in _read(Task, ids, extra="u.username", join=users, before=before):
         if task.assignee_id is not None:
             task.assignee = User.from_db(DEFAULT_DB_ALIAS, ["id", "username"], [task.assignee_id, username])
         tasks.append(task)
