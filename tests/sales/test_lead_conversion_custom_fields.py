@@ -99,3 +99,26 @@ def test_a_conversion_with_the_field_creates_the_deal_with_it(client_as, require
     required_tender.refresh_from_db()
     assert required_tender.status == "converted"
     assert required_tender.deal.custom_fields["tender"] == "Т-2026/7"
+
+
+def test_the_api_conversion_names_the_missing_field_and_takes_it(api_as, required_tender) -> None:  # type: ignore[no-untyped-def]
+    url = f"/api/v1/leads/{required_tender.pk}/convert"
+    body = {
+        "version": required_tender.version,
+        "pipeline_id": Pipeline.objects.order_by("pk").first().pk,
+        "create_counterparty": True,
+    }
+    client = api_as("sales1")
+    before = Deal.objects.count()
+
+    refused = client.post(url, body, content_type="application/json")
+
+    assert refused.status_code == 400 and "custom_fields.tender" in refused.json()["errors"]
+    assert Deal.objects.count() == before
+
+    converted = client.post(
+        url, {**body, "deal_custom_fields": {"tender": "Т-9"}}, content_type="application/json"
+    )
+
+    assert converted.status_code == 201, converted.content
+    assert Deal.objects.get(pk=converted.json()["deal_id"]).custom_fields["tender"] == "Т-9"

@@ -303,6 +303,8 @@ class ConvertIn(Schema):
     counterparty_id: int | None = None
     create_counterparty: bool = False
     deal_title: str = ""
+    # The new deal's custom fields (code → value); the others take their defaults.
+    deal_custom_fields: dict[str, Any] | None = None
 
 
 class ConvertOut(Schema):
@@ -888,6 +890,7 @@ def lead_convert(request: HttpRequest, lead_id: int, payload: ConvertIn) -> Any:
         counterparty=resolved["counterparty"],
         create_counterparty=payload.create_counterparty,
         deal_title=payload.deal_title,
+        deal_custom_fields=payload.deal_custom_fields,
     )
     return Status(
         201,
