@@ -41,3 +41,23 @@ def test_rows_inserted_in_bulk_are_stored_as_the_orm_stores_them(moment, changes
     assert _stored(by_bulk) == _stored(by_orm.pk)
     read = AuditEvent.objects.get(pk=by_bulk)
     assert (read.occurred_at, read.changes) == (moment, changes)
+
+
+def test_objects_inserted_in_bulk_get_their_keys_and_auto_now_values() -> None:
+    from potok.access.models import RecordGrant
+    from potok.accounts.models import User
+    from potok.core.bulk import insert_objects
+
+    user = User.objects.create(username="reader")
+    grants = [
+        RecordGrant(user=user, entity_type="document", record_id=n, source="task", source_id=f"t{n}")
+        for n in range(3)
+    ]
+    insert_objects(grants)
+
+    assert all(grant.pk and not grant._state.adding for grant in grants)
+    stored = {grant.pk: grant for grant in RecordGrant.objects.filter(user=user)}
+    assert sorted(stored) == sorted(grant.pk for grant in grants)
+    assert all(
+        stored[grant.pk].record_id == grant.record_id and stored[grant.pk].created_at for grant in grants
+    )

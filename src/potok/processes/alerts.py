@@ -9,12 +9,10 @@ be evaluated — seen here through the store's apply hook) and the worker's jobs
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
-from django.conf import settings
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from potok.processes.incident_text import incident_text
@@ -33,8 +31,8 @@ def tell_about_incidents(incidents: Iterable[Any]) -> None:
     """Notify the administrators of each incident (an engine row or an Incident: id, instance_id, node_id,
     message, code, params), the title and body written in each administrator's language."""
     from potok.notifications import kinds
-    from potok.notifications.selectors import administrators
-    from potok.notifications.services.notify import notify
+    from potok.notifications.selectors import administrator_list
+    from potok.notifications.services.notify import notify_in_their_languages
     from potok.processes.models import ProcessInstance
 
     items = list(incidents)
@@ -45,9 +43,7 @@ def tell_about_incidents(incidents: Iterable[Any]) -> None:
             "pk", "version__definition__name"
         )
     )
-    by_language: dict[str, list[Any]] = defaultdict(list)
-    for person in administrators():
-        by_language[person.language or settings.LANGUAGE_CODE].append(person)
+    recipients = administrator_list()
     for row in items:
         data = {
             "incident_id": row.id,
@@ -55,14 +51,19 @@ def tell_about_incidents(incidents: Iterable[Any]) -> None:
             "node_id": row.node_id,
             "code": getattr(row, "code", "") or "",
         }
-        for language, people in by_language.items():
-            with translation.override(language):
-                notify(
-                    recipients=people,
-                    kind=kinds.PROCESS_INCIDENT,
-                    title=_("Incident in «%(process)s» at step %(node)s")
-                    % {"process": names.get(row.instance_id) or row.instance_id, "node": row.node_id},
-                    body=incident_text(row)[:500],
-                    link=INSTANCE_LINK.format(id=row.instance_id),
-                    data=data,
-                )
+        notify_in_their_languages(
+            recipients=recipients,
+            kind=kinds.PROCESS_INCIDENT,
+            title=partial(_title, row, names.get(row.instance_id) or row.instance_id),
+            body=partial(_body, row),
+            link=INSTANCE_LINK.format(id=row.instance_id),
+            data=data,
+        )
+
+
+def _title(row: Any, process: str) -> str:
+    return _("Incident in «%(process)s» at step %(node)s") % {"process": process, "node": row.node_id}
+
+
+def _body(row: Any) -> str:
+    return incident_text(row)[:500]

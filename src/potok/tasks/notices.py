@@ -6,16 +6,13 @@ task.redirected and task.addressing_problem.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.conf import settings
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from potok.notifications import kinds
-from potok.notifications.services.notify import notify
+from potok.notifications.services.notify import notify_in_their_languages
 
 TASK_ASSIGNED = kinds.TASK_ASSIGNED
 TASK_OVERDUE = kinds.TASK_OVERDUE
@@ -64,18 +61,12 @@ def tell(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Notify `recipients` about `task`, the title and body written in each one's language."""
-    by_language: dict[str, list[Any]] = defaultdict(list)
-    for person in recipients:
-        if person is not None:
-            by_language[person.language or settings.LANGUAGE_CODE].append(person)
     payload = {"task": task.pk, "process": task.process_id, "node": task.node_id, **(data or {})}
-    for language, people in by_language.items():
-        with translation.override(language):
-            notify(
-                recipients=people,
-                kind=kind,
-                title=str(title()),
-                body=str(body()),
-                link=TASK_LINK.format(id=task.pk),
-                data=payload,
-            )
+    notify_in_their_languages(
+        recipients=recipients,
+        kind=kind,
+        title=title,
+        body=body,
+        link=TASK_LINK.format(id=task.pk),
+        data=payload,
+    )

@@ -14,14 +14,16 @@ from __future__ import annotations
 import json
 import uuid
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from potok.core import clock, memo
+from potok.core.bulk import insert_objects
 from potok.notifications import kinds
 from potok.notifications.mail import absolute_link
 from potok.notifications.models import (
@@ -78,6 +80,7 @@ def notify(
     body: str = "",
     link: str = "",
     data: Mapping[str, Any] | None = None,
+    webhooks: bool = True,
 ) -> list[Notification]:
     """Notify `recipients` (users; inactive ones and repeats are skipped) as each of them prefers for
     `kind`: under the bell, by email at once or in a digest. Webhook endpoints subscribed to `kind` get
@@ -91,22 +94,28 @@ def notify(
     preferences = preferences_for_people(people, spec)
     made: list[Notification] = []
     emails: list[Delivery] = []
+    wanted = []
     for person in people:
         preference = preferences[person.pk]
         wants_email = preference.email and bool(person.email)
         if not preference.in_app and not wants_email:
             continue
-        notification = Notification.objects.create(
-            recipient=person,
-            kind=kind,
-            title=title[:300],
-            body=body,
-            link=link[:500],
-            data=payload,
-            created_at=now,
-            in_app=preference.in_app,
+        wanted.append((person, preference, wants_email))
+        made.append(
+            Notification(
+                recipient=person,
+                kind=kind,
+                title=title[:300],
+                body=body,
+                link=link[:500],
+                data=payload,
+                created_at=now,
+                in_app=preference.in_app,
+            )
         )
-        made.append(notification)
+    # One multi-row INSERT for all of them (a process step tells its performers inside its transaction).
+    insert_objects(made)
+    for notification, (person, preference, wants_email) in zip(made, wanted, strict=True):
         if not wants_email:
             continue
         if preference.email_mode == EmailMode.IMMEDIATE:
@@ -126,21 +135,72 @@ def notify(
             # Its retries count from when the digest leaves, not from the first notification in it.
             delivery.queued_at = leaves
             emails.append(delivery)
-    Delivery.objects.bulk_create(emails)
-    webhooks: list[Delivery] = []
-    if spec.for_webhooks:
-        webhooks = _webhook_deliveries(
-            event_type=kind,
-            now=now,
-            data={
-                "title": title,
-                "body": body,
-                "link": absolute_link(link),
-                "recipients": [{"id": n.recipient_id, "username": n.recipient.username} for n in made],
-                "data": payload,
-            },
-        )
-    _send_after_commit(emails + webhooks)
+    insert_objects(emails)
+    sent: list[Delivery] = []
+    if spec.for_webhooks and webhooks:
+        sent = _kind_webhooks(kind, now, title=title, body=body, link=link, made=made, payload=payload)
+    _send_after_commit(emails + sent)
+    return made
+
+
+def _kind_webhooks(
+    kind: str, now: datetime, *, title: str, body: str, link: str, made: list[Notification], payload: Any
+) -> list[Delivery]:
+    return _webhook_deliveries(
+        event_type=kind,
+        now=now,
+        data={
+            "title": title,
+            "body": body,
+            "link": absolute_link(link),
+            "recipients": [{"id": n.recipient_id, "username": n.recipient.username} for n in made],
+            "data": payload,
+        },
+    )
+
+
+@transaction.atomic
+def notify_in_their_languages(
+    *,
+    recipients: Iterable[Any],
+    kind: str,
+    title: Callable[[], Any],
+    body: Callable[[], Any] = lambda: "",
+    link: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> list[Notification]:
+    """`notify` with the title and body written in each recipient's own language (`title()` and `body()`
+    are called once per language). Webhook endpoints subscribed to `kind` get one message for all of them,
+    written in the installation's language — not one per language group."""
+    by_language: dict[str, list[Any]] = {}
+    for person in _people(recipients):
+        by_language.setdefault(person.language or settings.LANGUAGE_CODE, []).append(person)
+    if not by_language:
+        return []
+    made: list[Notification] = []
+    for language, people in by_language.items():
+        with translation.override(language):
+            made += notify(
+                recipients=people,
+                kind=kind,
+                title=str(title()),
+                body=str(body()),
+                link=link,
+                data=data,
+                webhooks=False,
+            )
+    if kinds.get(kind).for_webhooks:
+        with translation.override(settings.LANGUAGE_CODE):
+            sent = _kind_webhooks(
+                kind,
+                clock.now(),
+                title=str(title()),
+                body=str(body()),
+                link=link,
+                made=made,
+                payload=dict(data or {}),
+            )
+        _send_after_commit(sent)
     return made
 
 

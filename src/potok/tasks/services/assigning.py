@@ -15,7 +15,7 @@ from potok.access.services import record_grant_give, record_grant_revoke
 from potok.accounts.models import User
 from potok.accounts.selectors import role_holders
 from potok.core import clock, memo
-from potok.core.bulk import insert_rows
+from potok.core.bulk import insert_objects, insert_rows
 from potok.engine.expressions import EvaluationContext
 from potok.notifications.selectors import administrator_list
 from potok.processes.models import Task
@@ -37,12 +37,16 @@ def grant_to_performer(task: Task, *, fresh: bool = False) -> None:
     if not (task.assignee_id and task.entity_type and task.record_id is not None):
         return
     if fresh:
-        RecordGrant.objects.create(
-            user_id=task.assignee_id,
-            entity_type=task.entity_type,
-            record_id=int(task.record_id),
-            source=GRANT_SOURCE,
-            source_id=str(task.pk),
+        insert_objects(
+            [
+                RecordGrant(
+                    user_id=task.assignee_id,
+                    entity_type=task.entity_type,
+                    record_id=int(task.record_id),
+                    source=GRANT_SOURCE,
+                    source_id=str(task.pk),
+                )
+            ]
         )
     else:
         record_grant_give(
