@@ -15,10 +15,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS
-
 from potok.core import clock
-from potok.core.bulk import insert_rows
+from potok.core.bulk import insert_objects
 from potok.core.events import NewEvent, emit_domain_events
 from potok.core.models import EventKind
 from potok.processes.models import Task
@@ -50,14 +48,9 @@ def written_together() -> Iterator[list[TaskEvent]]:
 
 
 def _insert(pending: list[TaskEvent]) -> None:
-    """The events' rows with multi-row INSERTs (`insert_rows`: no ORM compilation per object, which cost
-    more than the statement inside every process step); their ids are set on them as `bulk_create` would."""
-    fields = [field for field in TaskEvent._meta.concrete_fields if not field.primary_key]
-    rows = [{field.attname: getattr(event, field.attname) for field in fields} for event in pending]
-    for event, pk in zip(pending, insert_rows(TaskEvent, rows, returning_ids=True), strict=True):
-        event.pk = pk
-        event._state.adding = False
-        event._state.db = DEFAULT_DB_ALIAS
+    """The events' rows with multi-row INSERTs (no ORM compilation per object, which cost more than the
+    statement inside every process step); their ids are set on them as `bulk_create` would."""
+    insert_objects(pending)
 
 
 def pending() -> list[TaskEvent] | None:
