@@ -85,18 +85,22 @@ def administrators() -> QuerySet[User]:
 
 
 def administrator_list() -> list[User]:
-    """`administrators()` as a list, read with one fixed statement: processes ask for it inside their steps
-    (a task nobody can take, an incident), where building the ORM query cost more than running it."""
+    """`administrators()` as a list: their ids with one fixed statement, then the people, if any. Processes
+    ask for it inside their steps (a task nobody can take, an incident), where building the ORM query with its
+    join cost more than running it."""
+    from django.db import connection
+
     from potok.accounts.models import Role, RoleAssignment
 
     users, assignments, roles = User._meta.db_table, RoleAssignment._meta.db_table, Role._meta.db_table
-    return list(
-        User.objects.raw(
-            f"SELECT u.* FROM {users} u WHERE u.is_active AND (u.is_superuser OR u.id IN ("  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.id FROM {users} u WHERE u.is_active AND (u.is_superuser OR u.id IN ("  # noqa: S608
             f"SELECT a.user_id FROM {assignments} a JOIN {roles} r ON r.id = a.role_id "
-            "WHERE r.is_administrator)) ORDER BY u.id"
+            "WHERE r.is_administrator))"
         )
-    )
+        ids = [row[0] for row in cursor.fetchall()]
+    return list(User.objects.filter(pk__in=ids).order_by("id")) if ids else []
 
 
 def webhook_endpoints() -> QuerySet[WebhookEndpoint]:
