@@ -61,3 +61,48 @@ def test_objects_inserted_in_bulk_get_their_keys_and_auto_now_values() -> None:
     assert all(
         stored[grant.pk].record_id == grant.record_id and stored[grant.pk].created_at for grant in grants
     )
+
+
+def test_rows_given_together_are_written_when_the_block_ends_and_a_rewound_savepoint_drops_its_own() -> None:
+    from potok.core.bulk import insert_row, rows_mark, rows_rewind, rows_together
+
+    def row(n: int) -> dict[str, object]:
+        return {
+            "occurred_at": dt.datetime(2026, 11, 27, 9, n, tzinfo=dt.UTC),
+            "changes": {},
+            "entity_type": "x",
+            "record_id": str(n),
+            "action": "a",
+            "message": "",
+            "origin": "system",
+        }
+
+    with rows_together():
+        assert insert_row(AuditEvent, row(1)) is None
+        mark = rows_mark()
+        insert_row(AuditEvent, row(2))
+        rows_rewind(mark)  # as when the savepoint that gave row 2 is rolled back
+        insert_row(AuditEvent, row(3))
+        assert not AuditEvent.objects.exists()  # nothing before the end of the block
+    assert list(AuditEvent.objects.order_by("id").values_list("record_id", flat=True)) == ["1", "3"]
+    assert insert_row(AuditEvent, row(4))  # outside a block: written at once, with its key
+
+
+def test_a_block_that_raises_writes_none_of_its_rows() -> None:
+    from potok.core.bulk import insert_row, rows_together
+
+    with pytest.raises(RuntimeError), rows_together():
+        insert_row(
+            AuditEvent,
+            {
+                "occurred_at": dt.datetime(2026, 11, 27, tzinfo=dt.UTC),
+                "changes": {},
+                "entity_type": "x",
+                "record_id": "1",
+                "action": "a",
+                "message": "",
+                "origin": "system",
+            },
+        )
+        raise RuntimeError("the batch failed")
+    assert not AuditEvent.objects.exists()

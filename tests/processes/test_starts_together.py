@@ -35,19 +35,17 @@ def _shape(instance_id: str) -> dict[str, object]:
         ),
         "problems": AddressingProblem.objects.filter(task__instance_id=instance_id).count(),
         "audit": AuditEvent.objects.filter(
-            entity_type="document", action="process_started", message=f"start {instance_id}"
+            entity_type="document",
+            record_id=str(ProcessInstance.objects.get(pk=instance_id).record_id),
+            action="process_started",
         ).count(),
     }
 
 
 def _start(n: int) -> ProcessInstance:
-    instance = process_start(
+    return process_start(
         actor=None, process_key="fanout", business_key=f"B-{n}", entity_type="document", record_id=n
     )
-    AuditEvent.objects.filter(action="process_started", record_id=str(n)).update(
-        message=f"start {instance.id}"
-    )
-    return instance
 
 
 def test_starts_made_together_leave_what_starts_made_alone_leave() -> None:
@@ -112,6 +110,10 @@ def test_a_failure_after_a_start_inside_its_own_transaction_forgets_that_start()
             in_transaction_with_retry(start_then_fail)
     assert list(ProcessInstance.objects.values_list("pk", flat=True)) == [kept.id]
     assert Task.objects.filter(instance_id=kept.id).count() == 2
+    # the failed start's audit row went with it; the kept one's was written with its start
+    assert list(AuditEvent.objects.filter(action="process_started").values_list("record_id", flat=True)) == [
+        "1"
+    ]
 
 
 def test_a_block_that_raises_writes_none_of_its_starts() -> None:

@@ -41,7 +41,36 @@ def audit_record(
     message: str = "",
 ) -> AuditEvent:
     """Write one audit row; `changes` maps a field to (old, new)."""
-    values = {
+    values = audit_row(
+        actor=actor,
+        entity_type=entity_type,
+        record_id=record_id,
+        action=action,
+        changes=changes,
+        origin=origin,
+        message=message,
+    )
+    # A plain INSERT (`insert_rows` converts the values as the ORM would): every process start, task and
+    # record change writes one, and the ORM's per-call compilation cost more than the statement.
+    (pk,) = insert_rows(AuditEvent, [values], returning_ids=True)
+    event = AuditEvent(pk=pk, **values)
+    event._state.adding = False
+    event._state.db = DEFAULT_DB_ALIAS
+    return event
+
+
+def audit_row(
+    *,
+    actor: Any,
+    entity_type: str,
+    record_id: Any,
+    action: str,
+    changes: Mapping[str, tuple[Any, Any]] | None = None,
+    origin: str = Origin.SYSTEM,
+    message: str = "",
+) -> dict[str, Any]:
+    """The column values of the audit row `audit_record` writes, for a caller that writes it with others."""
+    return {
         "occurred_at": clock.now(),
         "actor_id": actor.pk if getattr(actor, "pk", None) else None,
         "origin": origin,
@@ -53,13 +82,6 @@ def audit_record(
         },
         "message": message[:500],
     }
-    # A plain INSERT (`insert_rows` converts the values as the ORM would): every process start, task and
-    # record change writes one, and the ORM's per-call compilation cost more than the statement.
-    (pk,) = insert_rows(AuditEvent, [values], returning_ids=True)
-    event = AuditEvent(pk=pk, **values)
-    event._state.adding = False
-    event._state.db = DEFAULT_DB_ALIAS
-    return event
 
 
 def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:

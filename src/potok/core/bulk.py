@@ -14,7 +14,9 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,6 +51,58 @@ def insert_rows(
             if returning_ids:
                 ids.extend(row[0] for row in cursor.fetchall())
     return ids
+
+
+# Rows waiting for the end of a `rows_together()` block: (model, row) in the order given.
+_waiting: ContextVar[list[tuple[type[models.Model], Mapping[str, Any]]] | None] = ContextVar(
+    "potok_rows_together", default=None
+)
+
+
+@contextmanager
+def rows_together() -> Iterator[None]:
+    """Rows given to `insert_row` inside the block are inserted when it ends, with one multi-row INSERT per
+    table (and shape), in the order given; none are written if the block raises. Code inside must not read
+    them back; a savepoint rolled back inside must drop the rows it gave (`rows_mark` / `rows_rewind`). A
+    nested block shares the outer one's rows."""
+    if _waiting.get() is not None:
+        yield
+        return
+    rows: list[tuple[type[models.Model], Mapping[str, Any]]] = []
+    token = _waiting.set(rows)
+    try:
+        yield
+    finally:
+        _waiting.reset(token)
+    groups: dict[tuple[type[models.Model], tuple[str, ...]], list[Mapping[str, Any]]] = {}
+    for model, row in rows:
+        groups.setdefault((model, tuple(row)), []).append(row)
+    for (model, _names), group in groups.items():
+        insert_rows(model, group)
+
+
+def insert_row(model: type[models.Model], row: Mapping[str, Any]) -> int | None:
+    """Insert one row now and return its key — or, inside `rows_together()`, with the block's other rows
+    when it ends (then None)."""
+    waiting = _waiting.get()
+    if waiting is not None:
+        waiting.append((model, row))
+        return None
+    (pk,) = insert_rows(model, [row], returning_ids=True)
+    return pk
+
+
+def rows_mark() -> int:
+    """Where the rows waiting in `rows_together()` stand (0 outside a block)."""
+    waiting = _waiting.get()
+    return len(waiting) if waiting is not None else 0
+
+
+def rows_rewind(mark: int) -> None:
+    """Drop the rows given since `mark` (their savepoint was rolled back)."""
+    waiting = _waiting.get()
+    if waiting is not None:
+        del waiting[mark:]
 
 
 def insert_objects(objects: Sequence[models.Model]) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.db.models import Model
 
+from potok.core.bulk import insert_row, rows_together
 from potok.engine.errors import ConcurrentModification, NotFound
 from potok.engine.runtime.changes import ChangeSet, RowChanges
 from potok.engine.runtime.rows import Execution, Incident, Instance, InstanceState, Job, Subscription, Task
@@ -47,8 +48,9 @@ class _Together:
     """The changes of new instances whose writing waits for the end of a `starts_together()` block."""
 
     def __init__(self) -> None:
-        # (changes, Potok's columns of its new instances: the record they work on, who started them)
-        self.waiting: list[tuple[ChangeSet, dict[str, Any]]] = []
+        # (changes, Potok's columns of its new instances: the record they work on, who started them, and the
+        # rows of other tables that belong to the start: its audit row)
+        self.waiting: list[tuple[ChangeSet, dict[str, Any], list[tuple[type[Model], dict[str, Any]]]]] = []
         # Counts the writes of what waited, so a mark taken before one is known to be stale.
         self.written = 0
         # version key → ProcessVersion id, as the starts' definitions gave them
@@ -57,7 +59,7 @@ class _Together:
     def merged(self) -> tuple[ChangeSet, dict[str, dict[str, Any]]]:
         merged = ChangeSet()
         values: dict[str, dict[str, Any]] = {}
-        for changes, instance_values in self.waiting:
+        for changes, instance_values, _rows in self.waiting:
             for name in ("instances", "executions", "tasks", "jobs", "subscriptions", "incidents"):
                 getattr(merged, name).inserted.update(getattr(changes, name).inserted)
             merged.history.extend(changes.history)
@@ -95,10 +97,28 @@ def _write_waiting(together: _Together) -> None:
     if not together.waiting:
         return
     changes, values = together.merged()
+    rows = [row for _changes, _values, extra in together.waiting for row in extra]
     together.waiting, together.written = [], together.written + 1
-    DjangoStore(version_ids=together.version_ids.__getitem__, instance_values_by_id=values).apply(
-        changes, waiting=False
-    )
+    # The hooks' single rows (an addressing problem per task) and the starts' own go in together too.
+    with rows_together():
+        DjangoStore(version_ids=together.version_ids.__getitem__, instance_values_by_id=values).apply(
+            changes, waiting=False
+        )
+        for model, row in rows:
+            insert_row(model, row)
+
+
+def wait_with_start(instance_id: str, model: type[Model], row: dict[str, Any]) -> bool:
+    """If the start of `instance_id` is waiting in `starts_together()`, keep `row` with it (written with it,
+    forgotten with it if its transaction fails) and return True; else False (the caller writes the row)."""
+    together = _together.get()
+    if together is None or not together.waiting:
+        return False
+    changes, _values, rows = together.waiting[-1]
+    if instance_id not in changes.instances.inserted:
+        return False
+    rows.append((model, row))
+    return True
 
 
 def waiting_mark() -> tuple[int, int] | None:
@@ -453,7 +473,7 @@ class DjangoStore:
                 for row in changes.instances.inserted.values():
                     if row.version_key not in together.version_ids:
                         together.version_ids[row.version_key] = self._version_id(row.version_key)
-                together.waiting.append((changes, self._instance_values))
+                together.waiting.append((changes, self._instance_values, []))
                 return
             _write_waiting(together)
         sql = Sql.current()

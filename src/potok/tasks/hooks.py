@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from potok.access.models import RecordGrant
 from potok.accounts.models import User
 from potok.core import clock, memo
+from potok.core.bulk import rows_mark, rows_rewind
 from potok.engine.model.process import ProcessDefinition
 from potok.engine.runtime.changes import ChangeSet
 from potok.engine.runtime.rows import Execution as ExecutionRow
@@ -131,6 +132,7 @@ def address_safely(
         return
     pending = events.pending()
     mark = len(pending) if pending is not None else 0
+    rows = rows_mark()
     try:
         with transaction.atomic():
             address_task(
@@ -146,6 +148,7 @@ def address_safely(
         logger.exception("addressing task %s failed", task.pk)
         if pending is not None:
             del pending[mark:]  # rolled back with the savepoint
+        rows_rewind(rows)
         task.refresh_from_db()
         if record is not None:
             task.entity_type, task.record_id = record.entity_type, record.pk

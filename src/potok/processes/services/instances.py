@@ -8,15 +8,17 @@ from typing import Any, TypeVar
 
 from django.db import transaction
 
-from potok.audit.services import audit_record
+from potok.audit.models import AuditEvent
+from potok.audit.services import audit_record, audit_row
 from potok.core import clock
+from potok.core.bulk import insert_rows
 from potok.core.errors import Conflict, NotFound, ValidationFailed
 from potok.engine.errors import ConcurrentModification, EngineError, InvalidTransition
 from potok.engine.errors import NotFound as EngineNotFound
 from potok.engine.runtime.serialization import encode_value
 from potok.processes.models import OperationLog, ProcessInstance
 from potok.processes.runtime import engine
-from potok.processes.store import discard_waiting, waiting_mark
+from potok.processes.store import discard_waiting, wait_with_start, waiting_mark
 
 T = TypeVar("T")
 RETRIES = 5
@@ -80,7 +82,7 @@ def process_start(
         finally:
             STARTING_RECORD.reset(starting)
         if entity_type and record_id is not None:
-            audit_record(
+            row = audit_row(
                 actor=actor,
                 entity_type=entity_type,
                 record_id=record_id,
@@ -88,6 +90,9 @@ def process_start(
                 changes={"process": (None, f"{process.name or process_key} ({instance.id[:8]})")},
                 message=reason,
             )
+            # A start waiting in a batch (`starts_together`) is written with its audit row.
+            if not wait_with_start(instance.id, AuditEvent, row):
+                insert_rows(AuditEvent, [row])
         # Built from what the engine returned: no second query on the hot path.
         result = ProcessInstance(
             id=instance.id,

@@ -15,7 +15,7 @@ from potok.access.services import record_grant_give, record_grant_revoke
 from potok.accounts.models import User
 from potok.accounts.selectors import role_holders
 from potok.core import clock, memo
-from potok.core.bulk import insert_objects, insert_rows
+from potok.core.bulk import insert_objects, insert_row
 from potok.engine.expressions import EvaluationContext
 from potok.notifications.selectors import administrator_list
 from potok.processes.models import Task
@@ -161,9 +161,10 @@ def report_problem(task: Task, message: str) -> AddressingProblem:
     # A plain INSERT: a task nobody can take is common while a process is being set up, and this runs
     # inside the step that created it.
     values = {"task_id": task.pk, "message": message, "created_at": clock.now()}
-    (pk,) = insert_rows(AddressingProblem, [values], returning_ids=True)
+    # Written now, or with the other rows of a batch of starts (`rows_together`; then it has no key yet).
+    pk = insert_row(AddressingProblem, values)
     problem = AddressingProblem(pk=pk, **values)
-    problem._state.adding = False
+    problem._state.adding = pk is None
     events.task_addressing_problem(task, message=message)
     notices.tell(
         _problem_recipients(),
