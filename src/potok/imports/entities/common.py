@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.utils.translation import gettext as _
 
 from potok.accounts.models import User
+from potok.core.errors import ValidationFailed
 from potok.imports.models import ImportLedger
 
 
@@ -52,3 +54,15 @@ def user_lookup() -> dict[str, User]:
             if key:
                 found.setdefault(key, user)
     return found
+
+
+def custom_defaults(entity_code: str, actor: Any) -> tuple[dict[str, Any], ValidationFailed | None]:
+    """A new record's custom values when the file maps no custom columns (it cannot): the fields' defaults;
+    a required custom field without a default rejects every new row, as a save without it would be refused.
+    The same for each row, so it is worked out once per batch."""
+    from potok.documents.custom_fields import check_custom_values, merge_custom_values
+
+    try:
+        return merge_custom_values({}, check_custom_values(entity_code, {}, actor=actor)), None
+    except ValidationFailed as error:
+        return {}, error

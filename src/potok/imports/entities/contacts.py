@@ -17,8 +17,7 @@ from potok.clients.selectors import may_create_child
 from potok.clients.services.contacts import contacts_create_many
 from potok.clients.validation import check_contact
 from potok.core.errors import ValidationFailed
-from potok.documents.custom_fields import check_custom_values, merge_custom_values
-from potok.imports.entities.common import ledger_hits, row_messages
+from potok.imports.entities.common import custom_defaults, ledger_hits, row_messages
 from potok.imports.models import RowStatus
 from potok.imports.registry import ImportField, RowResult, SourceRow
 
@@ -68,7 +67,7 @@ class ContactImporter:
     def analyse(self, rows: list[SourceRow], state: _State) -> list[RowResult]:
         results = []
         prepared: list[tuple[RowResult, dict[str, Any], dict[str, str]]] = []
-        custom_defaults, custom_refusal = _custom_defaults(state.actor)
+        defaults, custom_refusal = custom_defaults("contact", state.actor)
         for row in rows:
             result = RowResult(row_number=row.row_number, status=RowStatus.CREATE, row_hash=row.row_hash)
             results.append(result)
@@ -96,7 +95,7 @@ class ContactImporter:
                 cleaned = check_contact(fields)
                 if custom_refusal is not None:
                     raise custom_refusal
-                cleaned["custom_fields"] = dict(custom_defaults)
+                cleaned["custom_fields"] = dict(defaults)
             except ValidationFailed as error:
                 result.status, result.messages = RowStatus.REJECTED, row_messages(error.errors, state.columns)
                 continue
@@ -241,13 +240,3 @@ class ContactImporter:
         records = contacts_create_many(actor=actor, rows=[result.payload for result in creating])
         for result, record in zip(creating, records, strict=True):
             result.status, result.record_id = RowStatus.CREATED, record.pk
-
-
-def _custom_defaults(actor: Any) -> tuple[dict[str, Any], ValidationFailed | None]:
-    """A new contact's custom values when the file maps no custom columns (it cannot): the fields'
-    defaults; a required custom field without a default rejects every new row, as a save without it would
-    be refused. The same for each row, so it is worked out once per batch."""
-    try:
-        return merge_custom_values({}, check_custom_values("contact", {}, actor=actor)), None
-    except ValidationFailed as error:
-        return {}, error

@@ -20,8 +20,7 @@ from potok.clients.models import CounterpartyKind
 from potok.clients.services.counterparties import apply_counterparty_changes, counterparties_create_many
 from potok.clients.validation import check_counterparty
 from potok.core.errors import ValidationFailed
-from potok.documents.custom_fields import check_custom_values, merge_custom_values
-from potok.imports.entities.common import ledger_hits, row_messages, user_lookup
+from potok.imports.entities.common import custom_defaults, ledger_hits, row_messages, user_lookup
 from potok.imports.models import RowStatus
 from potok.imports.registry import ImportField, RowResult, SourceRow
 
@@ -98,7 +97,7 @@ class CounterpartyImporter:
     def analyse(self, rows: list[SourceRow], state: _State) -> list[RowResult]:
         results: list[RowResult] = []
         checked: list[tuple[RowResult, dict[str, Any], set[str]]] = []
-        state.custom_defaults, state.custom_refusal = _custom_defaults(state.actor)
+        state.custom_defaults, state.custom_refusal = custom_defaults("counterparty", state.actor)
         for row in rows:
             result = RowResult(row_number=row.row_number, status=RowStatus.CREATE, row_hash=row.row_hash)
             results.append(result)
@@ -300,13 +299,3 @@ def _kind(given: dict[str, str], errors: dict[str, str]) -> str:
             return CounterpartyKind.ENTREPRENEUR
         return CounterpartyKind.PERSON
     return CounterpartyKind.LEGAL
-
-
-def _custom_defaults(actor: Any) -> tuple[dict[str, Any], ValidationFailed | None]:
-    """A new counterparty's custom values when the file maps no custom columns (it cannot): the fields'
-    defaults; a required custom field without a default rejects every new row, as a save without it would
-    be refused. The same for each row, so it is worked out once per batch."""
-    try:
-        return merge_custom_values({}, check_custom_values("counterparty", {}, actor=actor)), None
-    except ValidationFailed as error:
-        return {}, error
