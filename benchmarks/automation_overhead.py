@@ -57,8 +57,34 @@ PROCESS = b"""<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>"""
 
 
+# The same process with its user task given as the demo's processes give theirs: to a role of five people
+# in turn, with a deadline of three working days (`--performer`).
+PROCESS_WITH_PERFORMER = PROCESS.replace(
+    b'<bpmn:userTask id="work" name="Work"/>',
+    b'<bpmn:userTask id="work" name="Work"><bpmn:extensionElements>'
+    b'<potok:performer kind="role" role="bench_team" strategy="round_robin"/>'
+    b'<potok:deadline duration="3 working days"/></bpmn:extensionElements></bpmn:userTask>',
+).replace(
+    b'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"',
+    b'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:potok="https://potok.dev/schema/bpmn/1.0"',
+)
+
+
+def make_team() -> None:
+    """The role of `PROCESS_WITH_PERFORMER`: five people with email addresses (each is told of his tasks)."""
+    from potok.accounts.models import Role, RoleAssignment, User
+
+    role = Role.objects.create(code="bench_team", name_ru="Команда", name_en="Team")
+    for n in range(5):
+        person = User.objects.create(username=f"bench{n}", email=f"bench{n}@example.ru")
+        RoleAssignment.objects.create(role=role, user=person)
+
+
 def setup_django() -> str:
-    os.environ.setdefault("POTOK_DEBUG", "1")
+    # Production settings: DEBUG would keep a log of every statement.
+    os.environ["POTOK_DEBUG"] = "0"
+    os.environ.setdefault("POTOK_SECRET_KEY", "benchmark-" + "x" * 60)
+    os.environ.setdefault("POTOK_EMBEDDED", "1")
     os.environ.setdefault("POTOK_DATA_DIR", tempfile.mkdtemp(prefix="potok-bench-automation-"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "potok.config.settings"
     url = os.environ.get("DATABASE_URL", "")
@@ -314,9 +340,13 @@ def dispatch_throughput(documents: list[Any], extra: int, rng: random.Random) ->
     }
 
 
-def time_based(types: list[Any], count: int) -> dict[str, float]:
-    """`count` records whose moment is now, fired by one worker; lateness of the first and last start."""
+def time_based(types: list[Any], count: int, spread: float = 0.0) -> dict[str, float]:
+    """`count` records whose moment is now, fired by one worker; lateness of the first and last start.
+    With `spread` (seconds) their moments are spread evenly over that time from now, and the worker fires
+    them as it does in production — what is due, then a pause of 0.5 s when nothing is — so lateness is
+    each start's time less its own moment."""
     from django.db import transaction
+    from django.db.models import F
 
     from potok.automation.models import RuleStart, RuleTimer, RuleVersion, StartRule, TimerKind
     from potok.automation.ruleset import bump_generation, current_rules, forget_cache
@@ -369,6 +399,10 @@ def time_based(types: list[Any], count: int) -> dict[str, float]:
         ]
         Document.objects.bulk_create(rows, batch_size=2000)
         due = clock.now()
+        moments = {
+            row.pk: due + timedelta(seconds=spread * n / max(count - 1, 1)) if spread else due
+            for n, row in enumerate(rows)
+        }
         RuleTimer.objects.bulk_create(
             [
                 RuleTimer(
@@ -376,12 +410,18 @@ def time_based(types: list[Any], count: int) -> dict[str, float]:
                     kind=TimerKind.TIME,
                     entity_type=document_type.entity_type,
                     record_id=row.pk,
-                    due_at=due,
+                    due_at=moments[row.pk],
                 )
                 for row in rows
             ],
             batch_size=2000,
         )
+    if spread:
+        # Writing the timers took a while: the spread begins now, not when their writing began.
+        shift = clock.now() - due
+        RuleTimer.objects.filter(rule=rule).update(due_at=F("due_at") + shift)
+        due += shift
+        moments = {record_id: moment + shift for record_id, moment in moments.items()}
 
     def fire_all() -> int:
         fired = 0
@@ -389,11 +429,17 @@ def time_based(types: list[Any], count: int) -> dict[str, float]:
             done = fire_due_timers()
             fired += done
             if not done:
-                return fired
+                if fired >= count or not spread:
+                    return fired
+                time.sleep(0.5)  # the idle worker's poll
 
     fired, seconds, cpu, statements = measured(fire_all)
     starts = RuleStart.objects.filter(rule=rule).order_by("started_at").values_list("started_at", flat=True)
     first_start, last_start = starts.first(), starts.last()
+    late = sorted(
+        (started - moments[record_id]).total_seconds()
+        for record_id, started in RuleStart.objects.filter(rule=rule).values_list("record_id", "started_at")
+    )
     # one timer, polled the way the worker polls (every 0.5 s when idle)
     single = Document.objects.create(
         document_type=document_type, number="T-single", status="new", data={}, created_at=now, updated_at=now
@@ -418,6 +464,10 @@ def time_based(types: list[Any], count: int) -> dict[str, float]:
         "statements": statements / max(fired, 1),
         "first_late": (first_start - due).total_seconds() if first_start else 0.0,
         "last_late": (last_start - due).total_seconds() if last_start else 0.0,
+        "late_median": statistics.median(late) if late else 0.0,
+        "late_p95": percentile(late, 0.95) if late else 0.0,
+        "late_max": late[-1] if late else 0.0,
+        "spread": spread,
         "single_late": lone.total_seconds(),
         "compile_seconds": compile_seconds,
         "cold_seconds": cold_seconds,
@@ -430,6 +480,17 @@ def main() -> None:
     parser.add_argument("--rules", type=int, default=10_000)
     parser.add_argument("--saves", type=int, default=None)
     parser.add_argument("--timers", type=int, default=None)
+    parser.add_argument(
+        "--performer",
+        action="store_true",
+        help="the process's task goes to a role in turn with a working-day deadline, as in the demo",
+    )
+    parser.add_argument(
+        "--spread",
+        type=float,
+        default=0.0,
+        help="spread the time-based moments evenly over this many seconds (60: 'in the same minute')",
+    )
     args = parser.parse_args()
     saves = args.saves or (150 if args.quick else 1000)
     timers = args.timers or (1_000 if args.quick else 100_000)
@@ -440,7 +501,11 @@ def main() -> None:
         rng = random.Random(2026)
         from potok.processes.services.definitions import process_publish_file
 
-        process_publish_file(actor=None, data=PROCESS, source_name="bench.bpmn")
+        if args.performer:
+            make_team()
+        process_publish_file(
+            actor=None, data=PROCESS_WITH_PERFORMER if args.performer else PROCESS, source_name="bench.bpmn"
+        )
         types = make_types()
         make_rules(types, args.rules, rng)
         documents = make_documents(types, 4 if args.quick else 20, rng)
@@ -449,7 +514,7 @@ def main() -> None:
         dispatch_pending(min_age=timedelta(0), limit=100_000)  # the creations: not measured
         overhead = save_overhead(documents, saves, rng)
         throughput = dispatch_throughput(documents, 50 if args.quick else 1000, rng)
-        timing = time_based(types, timers)
+        timing = time_based(types, timers, args.spread)
     finally:
         drop_database()
     extra_median = overhead["hook_median"]
@@ -479,6 +544,11 @@ def main() -> None:
         f"a lone timer {timing['single_late']:.2f} s late; per start {timing['statements']:.1f} statements, "
         f"{timing['cpu_ms']:.1f} ms of the worker's CPU"
     )
+    if timing["spread"]:
+        print(
+            f"time-based, moments spread evenly over {timing['spread']:.0f} s: lateness of each start after its own "
+            f"moment median {timing['late_median']:.2f} s, p95 {timing['late_p95']:.2f} s, max {timing['late_max']:.2f} s"
+        )
     print(
         f"RESULT extra per save (task queued in the save's transaction, wired): median {extra_median:.3f} ms, "
         f"p95 {extra_p95:.3f} ms (target < 1 ms median; the former after-commit consumer: "
