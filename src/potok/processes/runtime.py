@@ -13,7 +13,7 @@ from typing import Any
 from potok.core import clock
 from potok.engine.calendar import WorkingTime
 from potok.engine.runtime.actions import ActionRegistry
-from potok.engine.runtime.engine import Engine
+from potok.engine.runtime.engine import Engine, IdFactory
 from potok.processes.definitions import DatabaseDefinitions
 from potok.processes.store import DjangoStore
 
@@ -34,7 +34,12 @@ def build_engine(*, instance_values: dict[str, Any] | None = None) -> Engine:
     definitions = DatabaseDefinitions()
     store = DjangoStore(version_ids=definitions.version_id, instance_values=instance_values)
     return Engine(
-        store, definitions=definitions, actions=ACTIONS, calendar=CompanyCalendar(), clock=clock.now
+        store,
+        definitions=definitions,
+        actions=ACTIONS,
+        calendar=CompanyCalendar(),
+        clock=clock.now,
+        new_id=IdFactory.shared(),
     )
 
 

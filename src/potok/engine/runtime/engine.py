@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import uuid
+import os
+import secrets
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -36,22 +38,47 @@ T = TypeVar("T")
 
 
 class IdFactory:
-    """Ids as 32 hex digits (a valid UUID value): a random prefix per engine plus a counter. Fast.
+    """Ids as 32 hex digits (a valid UUID value): a prefix per factory plus a counter. Fast.
+
+    The prefix is the factory's creation second followed by 32 random bits, so the ids of one factory
+    follow each other and a later factory's come after an earlier one's: a new row's key lands at the
+    right edge of every index on it (the instance's, its tasks', the foreign keys to them) instead of on a
+    random page of a large index, which a database writes back page by page at each commit.
 
     Example::
 
         new_id = IdFactory()
-        new_id()  # "5f0c…0000000000000001"
+        new_id()  # "6748a1c05f0c93e10000000000000001"
     """
 
     __slots__ = ("_counter", "_prefix")
 
     def __init__(self) -> None:
-        self._prefix = uuid.uuid4().hex[:16]
+        self._prefix = f"{int(time.time()) & 0xFFFFFFFF:08x}{secrets.randbits(32):08x}"
         self._counter = itertools.count(1)
 
     def __call__(self) -> str:
         return f"{self._prefix}{next(self._counter):016x}"
+
+    @classmethod
+    def shared(cls) -> IdFactory:
+        """This process's factory: every engine of the process draws from one sequence (`next` on the
+        counter is atomic under the GIL, so threads share it safely); a forked child gets a new one."""
+        global _shared_ids
+        if _shared_ids is None:
+            _shared_ids = cls()
+        return _shared_ids
+
+
+_shared_ids: IdFactory | None = None
+
+
+def _forget_shared_ids() -> None:
+    global _shared_ids
+    _shared_ids = None
+
+
+os.register_at_fork(after_in_child=_forget_shared_ids)
 
 
 def utc_now() -> datetime:
