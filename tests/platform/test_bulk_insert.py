@@ -106,3 +106,52 @@ def test_a_block_that_raises_writes_none_of_its_rows() -> None:
         )
         raise RuntimeError("the batch failed")
     assert not AuditEvent.objects.exists()
+
+
+def _audit_row(n: int) -> dict[str, object]:
+    return {
+        "occurred_at": dt.datetime(2026, 11, 27, 9, n, tzinfo=dt.UTC),
+        "changes": {},
+        "entity_type": "x",
+        "record_id": str(n),
+        "action": "a",
+        "message": "",
+        "origin": "system",
+    }
+
+
+def test_updates_given_together_are_sent_at_the_end_and_converted_as_the_orm_converts() -> None:
+    from potok.core.bulk import insert_row, rows_together, update_row
+
+    first, second = (insert_row(AuditEvent, _audit_row(n)) for n in (1, 2))
+    moment = dt.datetime(2026, 11, 27, 12, 30, tzinfo=ZoneInfo("Europe/Moscow"))
+    with rows_together():
+        update_row(AuditEvent, first, {"message": "one", "occurred_at": moment})
+        update_row(AuditEvent, second, {"message": "two", "occurred_at": moment})
+        assert set(AuditEvent.objects.values_list("message", flat=True)) == {""}
+    assert dict(AuditEvent.objects.values_list("pk", "message")) == {first: "one", second: "two"}
+    assert AuditEvent.objects.get(pk=first).occurred_at == moment
+    update_row(AuditEvent, first, {"message": "now"})  # outside a block: at once
+    assert AuditEvent.objects.get(pk=first).message == "now"
+
+
+def test_rows_written_early_inside_a_rolled_back_savepoint_go_with_it_and_later_ones_are_dropped() -> None:
+    from django.db import transaction
+
+    from potok.core.bulk import insert_row, rows_mark, rows_rewind, rows_together, write_waiting_rows
+
+    with rows_together():
+        insert_row(AuditEvent, _audit_row(1))
+        mark = rows_mark()
+        try:
+            with transaction.atomic():
+                insert_row(AuditEvent, _audit_row(2))
+                write_waiting_rows()  # a reader inside needs them: rows 1 and 2 are written now
+                assert AuditEvent.objects.count() == 2
+                insert_row(AuditEvent, _audit_row(3))
+                raise RuntimeError("the savepoint fails")
+        except RuntimeError:
+            rows_rewind(mark)
+        insert_row(AuditEvent, _audit_row(4))
+    # row 1, given before the savepoint, is written again at the end; 2 and 3 went with the savepoint
+    assert list(AuditEvent.objects.order_by("id").values_list("record_id", flat=True)) == ["1", "4"]

@@ -7,10 +7,12 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 
 from potok.accounts.models import Role, User
 from potok.accounts.services import absence_create, role_assign, role_create, user_create, user_set_active
 from potok.notifications.models import Notification
+from potok.processes.store import starts_together
 from potok.tasks import data as process_data
 from potok.tasks.addressing import AddressingInput, decide
 from potok.tasks.models import AddressingProblem, TaskEvent
@@ -80,6 +82,25 @@ def test_least_open_tasks_picks_the_least_busy(demo_company) -> None:
     )
     publish(xml)
     assignees = [open_task(start("least_open"), "work").assignee for _ in range(6)]
+    assert Counter(person.username for person in assignees) == {p.username: 2 for p in people}
+
+
+def test_least_open_counts_the_tasks_given_out_in_the_same_batch_of_starts(demo_company) -> None:
+    # given three people and a process whose task goes to the one with the fewest open tasks
+    _role, people = team(3)
+    publish(
+        process(
+            "least_open_batch",
+            '<bpmn:userTask id="work" name="Проверить"><bpmn:extensionElements>'
+            '<potok:performer kind="role" role="checker" strategy="least_open"/>'
+            "</bpmn:extensionElements></bpmn:userTask>",
+        )
+    )
+    # when six instances start together, as the worker starts a batch of time-based rules
+    with transaction.atomic(), starts_together():
+        instances = [start("least_open_batch") for _ in range(6)]
+    # then each person has two of the tasks, as when they start one by one
+    assignees = [open_task(instance, "work").assignee for instance in instances]
     assert Counter(person.username for person in assignees) == {p.username: 2 for p in people}
 
 

@@ -53,32 +53,60 @@ def insert_rows(
     return ids
 
 
-# Rows waiting for the end of a `rows_together()` block: (model, row) in the order given.
-_waiting: ContextVar[list[tuple[type[models.Model], Mapping[str, Any]]] | None] = ContextVar(
-    "potok_rows_together", default=None
-)
+class _Waiting:
+    """Rows given inside a `rows_together()` block: (model, row, key) in the order given, the key None for a
+    row to insert and the primary key of the row to update otherwise. `rows[:written]` are written already
+    (`write_waiting_rows`); the others wait for the end of the block."""
+
+    __slots__ = ("rows", "written")
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[type[models.Model], Mapping[str, Any], Any]] = []
+        self.written = 0
+
+    def write(self) -> None:
+        rows = self.rows[self.written :]
+        self.written = len(self.rows)
+        groups: dict[tuple[type[models.Model], tuple[str, ...], bool], list[Any]] = {}
+        for model, row, key in rows:
+            groups.setdefault((model, tuple(row), key is not None), []).append(
+                row if key is None else (key, row)
+            )
+        for (model, _names, updating), group in groups.items():
+            if updating:
+                update_rows(model, group)
+            else:
+                insert_rows(model, group)
+
+
+_waiting: ContextVar[_Waiting | None] = ContextVar("potok_rows_together", default=None)
 
 
 @contextmanager
 def rows_together() -> Iterator[None]:
-    """Rows given to `insert_row` inside the block are inserted when it ends, with one multi-row INSERT per
-    table (and shape), in the order given; none are written if the block raises. Code inside must not read
-    them back; a savepoint rolled back inside must drop the rows it gave (`rows_mark` / `rows_rewind`). A
-    nested block shares the outer one's rows."""
+    """Rows given to `insert_row` and `update_row` inside the block are written when it ends: one multi-row
+    INSERT per table (and shape), one batch of UPDATEs per table (and set of columns), in the order each
+    kind was first given; none are written if the block raises. Code inside that reads such rows back calls
+    `write_waiting_rows()` first; a savepoint rolled back inside must drop the rows it gave (`rows_mark` /
+    `rows_rewind`). A nested block shares the outer one's rows."""
     if _waiting.get() is not None:
         yield
         return
-    rows: list[tuple[type[models.Model], Mapping[str, Any]]] = []
-    token = _waiting.set(rows)
+    waiting = _Waiting()
+    token = _waiting.set(waiting)
     try:
         yield
     finally:
         _waiting.reset(token)
-    groups: dict[tuple[type[models.Model], tuple[str, ...]], list[Mapping[str, Any]]] = {}
-    for model, row in rows:
-        groups.setdefault((model, tuple(row)), []).append(row)
-    for (model, _names), group in groups.items():
-        insert_rows(model, group)
+    waiting.write()
+
+
+def write_waiting_rows() -> None:
+    """Write what waits in the enclosing `rows_together()` block now (nothing outside one): for code that
+    reads those tables, such as a choice of performer by the open tasks each person has."""
+    waiting = _waiting.get()
+    if waiting is not None and waiting.written < len(waiting.rows):
+        waiting.write()
 
 
 def insert_row(model: type[models.Model], row: Mapping[str, Any]) -> int | None:
@@ -86,23 +114,63 @@ def insert_row(model: type[models.Model], row: Mapping[str, Any]) -> int | None:
     when it ends (then None)."""
     waiting = _waiting.get()
     if waiting is not None:
-        waiting.append((model, row))
+        waiting.rows.append((model, row, None))
         return None
     (pk,) = insert_rows(model, [row], returning_ids=True)
     return pk
 
 
-def rows_mark() -> int:
-    """Where the rows waiting in `rows_together()` stand (0 outside a block)."""
-    waiting = _waiting.get()
-    return len(waiting) if waiting is not None else 0
-
-
-def rows_rewind(mark: int) -> None:
-    """Drop the rows given since `mark` (their savepoint was rolled back)."""
+def update_row(model: type[models.Model], pk: Any, values: Mapping[str, Any]) -> None:
+    """Set these columns (attribute name → value) of the row with key `pk`: now, or inside
+    `rows_together()` with the block's other rows when it ends."""
     waiting = _waiting.get()
     if waiting is not None:
-        del waiting[mark:]
+        waiting.rows.append((model, values, pk))
+        return
+    update_rows(model, [(pk, values)])
+
+
+def update_rows(model: type[models.Model], rows: Sequence[tuple[Any, Mapping[str, Any]]]) -> None:
+    """Set the same columns of several rows, each (key, values), with one statement sent for all of them
+    (`executemany`: on PostgreSQL psycopg sends them in one pipeline)."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    names = tuple(rows[0][1])
+    plan = _plan(connection, model, names, False)
+    parameters = [
+        [
+            *(
+                value if convert is None else convert(value)
+                for value, convert in zip((values[name] for name in names), plan.converters, strict=True)
+            ),
+            key,
+        ]
+        for key, values in rows
+    ]
+    with connection.cursor() as cursor:
+        if len(parameters) == 1:
+            cursor.execute(plan.update, parameters[0])
+        else:
+            cursor.executemany(plan.update, parameters)
+
+
+def rows_mark() -> tuple[int, int]:
+    """Where the rows of the enclosing `rows_together()` block stand: how many are written, how many given
+    ((0, 0) outside a block). Taken when a savepoint begins, for `rows_rewind` if it is rolled back."""
+    waiting = _waiting.get()
+    return (waiting.written, len(waiting.rows)) if waiting is not None else (0, 0)
+
+
+def rows_rewind(mark: tuple[int, int]) -> None:
+    """The savepoint that began at `mark` was rolled back: the rows given since are dropped, and those given
+    before it but written inside it (`write_waiting_rows`), which the database dropped, wait again."""
+    waiting = _waiting.get()
+    if waiting is None:
+        return
+    written, given = mark
+    del waiting.rows[given:]
+    waiting.written = min(waiting.written, written)
 
 
 def insert_objects(objects: Sequence[models.Model]) -> None:
@@ -139,6 +207,9 @@ class _Plan:
         primary_key: Any = model._meta.pk
         self.returning = f" RETURNING {connection.ops.quote_name(primary_key.column)}" if returning else ""
         self.head = f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608 - names from the model, values bound
+        assignments = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in fields)
+        key = connection.ops.quote_name(model._meta.pk.column)
+        self.update = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608 - as above
         self.per_statement = max(1, min(MAX_ROWS, _max_parameters(connection) // len(fields)))
         self._statements: dict[int, str] = {}
 

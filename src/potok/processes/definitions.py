@@ -10,6 +10,7 @@ import threading
 
 from django.db.models import QuerySet
 
+from potok.core import memo
 from potok.engine.bpmn import read_bpmn
 from potok.engine.model.kinds import EventKind, NodeKind
 from potok.engine.model.nodes import EventNode
@@ -49,6 +50,17 @@ def parse_version(version: ProcessVersion) -> ProcessDefinition:
     return process
 
 
+def _latest_version(process_id: str) -> list[tuple[int, int]]:
+    from potok.processes.sql import Sql
+
+    return Sql.current().rows(
+        "SELECT v.id, v.number FROM processes_processversion v JOIN processes_processdefinition d "
+        "ON d.id = v.definition_id WHERE d.key = ? AND v.status = 'published' "
+        "ORDER BY v.number DESC LIMIT 1",
+        [process_id],
+    )
+
+
 class DatabaseDefinitions:
     """The engine's DefinitionsProvider over ProcessVersion rows (published versions only)."""
 
@@ -67,15 +79,9 @@ class DatabaseDefinitions:
                 self._ids[version_key] = known[0]
                 return known[1]
         else:
-            # The latest published version: one indexed query, then the parsed model from memory.
-            from potok.processes.sql import Sql
-
-            latest = Sql.current().rows(
-                "SELECT v.id, v.number FROM processes_processversion v JOIN processes_processdefinition d "
-                "ON d.id = v.definition_id WHERE d.key = ? AND v.status = 'published' "
-                "ORDER BY v.number DESC LIMIT 1",
-                [process_id],
-            )
+            # The latest published version: one indexed query (once per batch of work: a worker starting
+            # two hundred instances of one process in a transaction asks once), then the model from memory.
+            latest = memo.once(f"processes.latest_version:{process_id}", lambda: _latest_version(process_id))
             if not latest:
                 return None
             key = f"{process_id}:{latest[0][1]}"

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from potok.accounts.models import Department, Role, User
 from potok.accounts.selectors import department_head, role_holders
 from potok.core import clock, memo
+from potok.core.bulk import write_waiting_rows
 from potok.engine.expressions import EvaluationContext, ExpressionError
 from potok.processes.models import Task
 from potok.processes.sql import Sql
@@ -108,6 +109,7 @@ def _active(ids: Sequence[int]) -> list[User]:
 
 
 def _earlier_performer(source: AddressingInput, node_id: str) -> User | None:
+    write_waiting_rows()  # the performers given to tasks in this batch of starts, not written yet
     earlier = (
         Task.objects.filter(instance_id=source.instance_id, node_id=node_id)
         .exclude(node_id=source.node_id, state="open")
@@ -223,6 +225,7 @@ def _round_robin(candidates: list[User], key: str) -> User:
 
 
 def _least_open(candidates: list[User]) -> User:
+    write_waiting_rows()  # the tasks given out in this batch of starts count too
     counts = dict(
         Task.objects.filter(state="open", assignee__in=candidates)
         .values("assignee")

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from django.db.models import DateTimeField
 from django.utils.translation import gettext as _
 
 from potok.access.models import RecordGrant
@@ -15,11 +14,10 @@ from potok.access.services import record_grant_give, record_grant_revoke
 from potok.accounts.models import User
 from potok.accounts.selectors import role_holders
 from potok.core import clock, memo
-from potok.core.bulk import insert_objects, insert_row
+from potok.core.bulk import insert_objects, insert_row, update_row
 from potok.engine.expressions import EvaluationContext
 from potok.notifications.selectors import administrator_list
 from potok.processes.models import Task
-from potok.processes.sql import Sql
 from potok.tasks import events, notices, people
 from potok.tasks.addressing import AddressingInput, Decision, decide
 from potok.tasks.deadlines import DeadlineError, _calendar_department, schedule_timers, task_deadline
@@ -124,10 +122,10 @@ def address_task(
     return decision
 
 
-_ADDRESSING_FIELDS = (
-    "assignee",
-    "addressed_to",
-    "role",
+_ADDRESSING_ATTRIBUTES = (
+    "assignee_id",
+    "addressed_to_id",
+    "role_id",
     "role_object_type",
     "role_object_id",
     "priority",
@@ -137,19 +135,9 @@ _ADDRESSING_FIELDS = (
 
 def _save_addressing(task: Task, also_save: tuple[str, ...]) -> None:
     """`task.save(update_fields=…)` for the addressing columns as one plain UPDATE: this runs for every new
-    task inside every process step, where compiling the ORM's UPDATE cost more than running it."""
-    sql = Sql.current()
-    fields: list[Any] = [Task._meta.get_field(name) for name in (*_ADDRESSING_FIELDS, *also_save)]
-    values = [getattr(task, field.attname) for field in fields]
-    assignments = ", ".join(f"{field.column} = ?" for field in fields)
-    sql.execute(
-        f"UPDATE {Task._meta.db_table} SET {assignments} WHERE id = ?",  # noqa: S608 - model columns, values bound
-        [
-            sql.time(value) if isinstance(field, DateTimeField) else value
-            for field, value in zip(fields, values, strict=True)
-        ]
-        + [task.pk],
-    )
+    task inside every process step, where compiling the ORM's UPDATE cost more than running it. In a batch
+    of starts (`rows_together`) the UPDATEs of all its tasks are sent together when the batch is written."""
+    update_row(Task, task.pk, {name: getattr(task, name) for name in (*_ADDRESSING_ATTRIBUTES, *also_save)})
 
 
 def _problem_recipients() -> list[User]:
