@@ -127,6 +127,50 @@ def test_a_start_failing_for_one_record_costs_the_batch_nothing(
     assert errored.outcome == Outcome.ERRORED
 
 
+def test_a_start_failing_inside_the_process_start_is_undone_alone_and_the_others_start(
+    frozen: Any, admin: Any, make_complaint: Any, worker: Any, monkeypatch: Any
+) -> None:
+    # given a time rule and five complaints, the start of one of which fails after it has written a row
+    # (the batch is first tried without a savepoint per start, then again with them)
+    from potok.audit.models import AuditEvent
+    from potok.processes.services import instances
+
+    publish("remind", "Remind")
+    frozen()
+    rule = _time_rule(admin, "Remind after ten days")
+    good = [make_complaint() for _ in range(4)]
+    bad = make_complaint()
+    worker()
+    real_engine = instances.engine
+
+    def engine(**kwargs: Any) -> Any:
+        current = real_engine(**kwargs)
+        if (kwargs.get("instance_values") or {}).get("record_id") == bad.pk:
+
+            def start(*args: Any, **more: Any) -> Any:
+                AuditEvent.objects.create(
+                    occurred_at=frozen(), entity_type="x", record_id="stray", action="a", origin="system"
+                )
+                raise RuntimeError("the action service is down")
+
+            current.start = start
+        return current
+
+    monkeypatch.setattr(instances, "engine", engine)
+    # when all five reach their moment together
+    frozen(timedelta(days=10, minutes=1))
+    worker()
+    # then the four good ones started once each, the bad one is an incident, and its stray write is gone
+    instances_made = ProcessInstance.objects.filter(process_id="remind")
+    assert sorted(instances_made.values_list("record_id", flat=True)) == sorted(c.pk for c in good)
+    incident = RuleIncident.objects.get(rule=rule, state=IncidentState.OPEN)
+    assert incident.record_id == bad.pk
+    assert "the action service is down" in incident.message
+    assert not AuditEvent.objects.filter(record_id="stray").exists()
+    assert not RuleStart.objects.filter(rule=rule, record_id=bad.pk).exists()
+    assert RuleStart.objects.filter(rule=rule).count() == len(good)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_transaction_queues_one_dispatch_task_visible_with_its_commit(
     admin: Any, s2_processes: Any, make_complaint: Any, django_capture_on_commit_callbacks: Any

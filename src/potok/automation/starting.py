@@ -115,19 +115,37 @@ def insert_start_keys(
     now = connection.ops.adapt_datetimefield_value(clock.now())
     inserted: dict[tuple[int, str], int] = {}
     unique = list(dict.fromkeys((int(record_id), event_key[:120]) for record_id, event_key in keys))
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+
+    def statement(rows: int) -> str:
+        return (
+            f"INSERT INTO {quote(RuleStart._meta.db_table)} "  # noqa: S608 - names from the model
+            f"({', '.join(quote(column) for column in columns)}) VALUES {', '.join([row] * rows)} "
+            f"ON CONFLICT DO NOTHING RETURNING {quote('id')}, {quote('record_id')}, {quote('event_key')}"
+        )
+
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One short statement per key in one pipeline: psycopg parses a statement of a thousand
+            # placeholders anew each time (it caches only short ones), which cost more than inserting.
+            with connection.wrap_database_errors:
+                raw = cursor.cursor
+                raw.executemany(
+                    statement(1),
+                    [(rule.id, rule.version_id, entity_type, r, key, "", now) for r, key in unique],
+                    returning=True,
+                )
+                while True:
+                    for start_id, record_id, event_key in raw.fetchall():
+                        inserted[(int(record_id), str(event_key))] = int(start_id)
+                    if not raw.nextset():
+                        return inserted
         for begin in range(0, len(unique), 500):
             chunk = unique[begin : begin + 500]
-            row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-            sql = (
-                f"INSERT INTO {quote(RuleStart._meta.db_table)} "  # noqa: S608 - names from the model
-                f"({', '.join(quote(column) for column in columns)}) VALUES {', '.join([row] * len(chunk))} "
-                f"ON CONFLICT DO NOTHING RETURNING {quote('id')}, {quote('record_id')}, {quote('event_key')}"
-            )
             parameters: list[Any] = []
             for record_id, event_key in chunk:
                 parameters.extend((rule.id, rule.version_id, entity_type, record_id, event_key, "", now))
-            cursor.execute(sql, parameters)
+            cursor.execute(statement(len(chunk)), parameters)
             for start_id, record_id, event_key in cursor.fetchall():
                 inserted[(int(record_id), str(event_key))] = int(start_id)
     return inserted

@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import threading
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -48,6 +49,7 @@ from potok.automation.starting import (
 )
 from potok.automation.timing import due_for
 from potok.core import clock, memo
+from potok.processes.services.instances import SavepointsNeeded, without_savepoints
 from potok.processes.store import starts_together
 
 logger = logging.getLogger(__name__)
@@ -116,7 +118,12 @@ def fire_timers(ids: list[int]) -> int:
             else:
                 together.append((timer, rule, _time_occasion(timer, view)))
         if together:
-            if _fire_together(together, evaluator):
+            # Without a savepoint per start first; should one fail, again with them; should the batch
+            # still fail, one timer at a time.
+            fired = _fire_together(together, evaluator, savepoints=False)
+            if fired is None:
+                fired = _fire_together(together, evaluator, savepoints=True)
+            if fired:
                 done.extend(timer.pk for timer, _rule, _occasion in together)
             else:
                 alone = [(timer, rule) for timer, rule, _occasion in together] + alone
@@ -135,17 +142,20 @@ def fire_timers(ids: list[int]) -> int:
     return len(timers)
 
 
-def _fire_together(items: list[tuple[RuleTimer, CompiledRule, Occasion]], evaluator: Evaluator) -> bool:
+def _fire_together(
+    items: list[tuple[RuleTimer, CompiledRule, Occasion]], evaluator: Evaluator, *, savepoints: bool
+) -> bool | None:
     """Time timers of a batch in one savepoint: each rule's condition over the loaded records, the
     exactly-once keys of the matching ones inserted with one statement per rule, the processes of the
-    newly inserted keys started one after another without a savepoint each. A start that fails for a
-    reason an administrator fixes (mapping, process) becomes an incident here as it would alone; anything
-    else rolls the batch back and returns False, and the caller fires the timers one by one."""
+    newly inserted keys started one after another. With `savepoints`, each start has its own, and a start
+    that fails for a reason an administrator fixes (mapping, process) becomes an incident here as it would
+    alone; without, any failing start rolls the batch back and None is returned (do it again with them).
+    Anything else rolls the batch back and returns False, and the caller fires the timers one by one."""
     mark = evaluator.journal.mark()
     try:
         # One batch of work: what every start reads alike (the administrators told of an addressing
         # problem) is read once for the batch.
-        with transaction.atomic(), memo.batch():
+        with transaction.atomic(), memo.batch(), nullcontext() if savepoints else without_savepoints():
             waiting: dict[int, list[tuple[CompiledRule, Occasion, ToStart]]] = {}
             for _timer, rule, occasion in items:
                 judged = evaluator.judge(rule, occasion)
@@ -165,6 +175,9 @@ def _fire_together(items: list[tuple[RuleTimer, CompiledRule, Occasion]], evalua
                             rule, occasion, judged, _start(rule, occasion, start_id, evaluator)
                         )
         return True
+    except SavepointsNeeded:
+        evaluator.journal.rewind(mark)
+        return None
     except Exception:
         logger.exception("firing %s rule timers together failed; firing them one by one", len(items))
         evaluator.journal.rewind(mark)

@@ -38,6 +38,8 @@ def insert_rows(
     connection = connections[router.db_for_write(model)]
     names = tuple(rows[0])
     plan = _plan(connection, model, names, returning_ids)
+    if connection.vendor == "postgresql":
+        return _insert_many(connection, plan, names, rows, returning_ids)
     ids: list[int] = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), plan.per_statement):
@@ -51,6 +53,32 @@ def insert_rows(
             if returning_ids:
                 ids.extend(row[0] for row in cursor.fetchall())
     return ids
+
+
+def _insert_many(
+    connection: Any, plan: _Plan, names: tuple[str, ...], rows: Sequence[Mapping[str, Any]], returning: bool
+) -> list[int]:
+    """PostgreSQL: one short INSERT executed for every row in one pipeline (psycopg's `executemany`). A
+    multi-row VALUES of thousands of placeholders is longer than psycopg caches a parsed query for, so it
+    was parsed anew every time: 5 ms for the 600 task events of a batch of starts, more than the server's
+    work."""
+    parameters = [
+        [
+            value if convert is None else convert(value)
+            for value, convert in zip((row[name] for name in names), plan.converters, strict=True)
+        ]
+        for row in rows
+    ]
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.cursor
+        raw.executemany(plan.statement(1), parameters, returning=returning)
+        if not returning:
+            return []
+        ids: list[int] = []
+        while True:
+            ids.append(raw.fetchone()[0])
+            if not raw.nextset():
+                return ids
 
 
 class _Waiting:

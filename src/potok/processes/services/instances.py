@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -27,8 +28,38 @@ RETRIES = 5
 STARTING_RECORD: ContextVar[tuple[str, int | None] | None] = ContextVar("potok_starting_record", default=None)
 
 
+# Inside `without_savepoints()`: operations run without a savepoint each.
+_WITHOUT_SAVEPOINTS: ContextVar[bool] = ContextVar("potok_without_savepoints", default=False)
+
+
+class SavepointsNeeded(BaseException):
+    """An operation inside `without_savepoints()` failed. Its writes cannot be undone alone, so the block
+    that holds it must be rolled back whole (and done again with a savepoint per operation). A
+    BaseException, so that no handler of ordinary failures on the way takes it for one of its own."""
+
+
+@contextmanager
+def without_savepoints() -> Iterator[None]:
+    """Operations started inside run in the enclosing transaction without a savepoint each (on PostgreSQL
+    a savepoint and its release are two round trips per start). Any failure of one of them — one that
+    would have been rolled back alone and reported — raises `SavepointsNeeded` instead: the caller rolls
+    its block back and does it again outside this block. For batches that rarely fail, such as the
+    worker's time-based starts."""
+    token = _WITHOUT_SAVEPOINTS.set(True)
+    try:
+        yield
+    finally:
+        _WITHOUT_SAVEPOINTS.reset(token)
+
+
 def in_transaction_with_retry(operation: Callable[[], T]) -> T:
     """Run an engine operation in its own transaction; retry when another one changed the instance."""
+    if _WITHOUT_SAVEPOINTS.get():
+        try:
+            with transaction.atomic(savepoint=False):
+                return operation()
+        except Exception as error:
+            raise SavepointsNeeded(f"{type(error).__name__}: {error}") from error
     for attempt in range(RETRIES):
         # Starts made inside `starts_together()` wait to be written; those of a failed attempt are forgotten
         # with its savepoint.
