@@ -20,6 +20,9 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.dateparse import parse_datetime
 
+# A list of two keys or more (`IN ({in_list(n)})`).
+_LIST = "IN (?, ?"
+
 
 class Sql:
     """Statements are written with `?` placeholders; PostgreSQL gets `%s` and `::jsonb` where marked `?j`."""
@@ -60,6 +63,16 @@ class Sql:
             self._cache[key] = found
         return found
 
+    def _run(self, cursor: Any, text: str, parameters: Sequence[Any]) -> None:
+        if self.postgres and _LIST in text:
+            # A statement over a list of keys (`in_list`) is not prepared on the server: its text varies
+            # with the list's length, and a plan kept from when the table was small (a new installation,
+            # an empty table filling up) stays a sequential scan after the table has grown — 85 ms instead
+            # of 1 for two hundred keys in 30,000 instances.
+            cursor.execute(self.statement(text), parameters, prepare=False)
+        else:
+            cursor.execute(self.statement(text), parameters)
+
     # -- parameters and values --------------------------------------------------------------
 
     def json(self, value: Any) -> Any:
@@ -95,7 +108,7 @@ class Sql:
     def rows(self, text: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         cursor = self.raw.cursor()
         try:
-            cursor.execute(self.statement(text), parameters)
+            self._run(cursor, text, parameters)
             return list(cursor.fetchall())
         finally:
             cursor.close()
@@ -107,9 +120,9 @@ class Sql:
                 # Inside `together()` the row count is known only once the server has answered: a nested
                 # pipeline's end sends what is queued and reads the answers.
                 with self.raw.pipeline():
-                    cursor.execute(self.statement(text), parameters)
+                    self._run(cursor, text, parameters)
             else:
-                cursor.execute(self.statement(text), parameters)
+                self._run(cursor, text, parameters)
             return int(cursor.rowcount)
         finally:
             cursor.close()
@@ -167,7 +180,7 @@ class Sql:
                 for text, parameters in statements:
                     cursor = self.raw.cursor()
                     cursors.append(cursor)
-                    cursor.execute(self.statement(text), parameters)
+                    self._run(cursor, text, parameters)
         except BaseException:
             for cursor in cursors:
                 cursor.close()
@@ -175,4 +188,5 @@ class Sql:
         return cursors
 
     def in_list(self, count: int) -> str:
+        """`count` placeholders for `IN (…)`; statements holding two or more are never prepared."""
         return ", ".join("?" for _ in range(count))
