@@ -423,6 +423,11 @@ def time_based(types: list[Any], count: int, spread: float = 0.0) -> dict[str, f
         due += shift
         moments = {record_id: moment + shift for record_id, moment in moments.items()}
 
+    # The worker tunes the garbage collector when it starts (potok worker does the same).
+    from potok.cli.worker import tune_garbage_collector
+
+    tune_garbage_collector()
+
     def fire_all() -> int:
         fired = 0
         while True:

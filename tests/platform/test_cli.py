@@ -130,3 +130,18 @@ def test_bpmn_check_names_each_problem_and_fails_on_an_invalid_file(tmp_path: Pa
     lines = result.stdout.splitlines()
     assert any(line.startswith(str(broken)) and "nowhere" in line for line in lines)
     assert any(line.startswith(str(hostile)) and "passwd" not in line for line in lines)
+
+
+def test_the_worker_freezes_what_it_has_set_up_out_of_the_collectors_scans() -> None:
+    import gc
+
+    from potok.cli.worker import tune_garbage_collector
+
+    before = gc.get_threshold()
+    try:
+        tune_garbage_collector()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] > before[0]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
