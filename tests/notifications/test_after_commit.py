@@ -66,7 +66,10 @@ def test_rows_are_written_in_the_transaction_and_sent_by_the_worker_after_commit
         ).exists()
 
     # after commit: queued, still nothing sent
-    assert DBTaskResult.objects.filter(task_path="potok.notifications.tasks.send_email").count() == 2
+    queued = DBTaskResult.objects.filter(task_path="potok.notifications.tasks.send_emails")
+    assert sorted(id_ for task in queued for id_ in task.args_kwargs["args"][0]) == sorted(
+        Delivery.objects.filter(channel="email").values_list("pk", flat=True)
+    )
     assert mail.outbox == [] and receiver.received == []
 
     run_worker()

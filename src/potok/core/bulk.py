@@ -102,7 +102,9 @@ class _Waiting:
             )
         for (model, _names, updating), group in groups.items():
             if updating:
-                update_rows(model, group)
+                # The same columns of one row set several times (a round-robin cursor moved for each task
+                # of a batch): the last values are what the row ends with.
+                update_rows(model, list({key: (key, row) for key, row in group}.values()))
             else:
                 insert_rows(model, group)
 
@@ -217,6 +219,20 @@ def insert_objects(objects: Sequence[models.Model]) -> None:
         item.pk = pk
         item._state.adding = False
         item._state.db = alias
+
+
+def insert_objects_later(objects: Sequence[models.Model]) -> None:
+    """`insert_objects` — or, inside `rows_together()`, with the block's other rows when it ends; the
+    objects then get no key (for rows nobody reads back in the block: a new task's timers and grants)."""
+    waiting = _waiting.get()
+    if waiting is None:
+        insert_objects(objects)
+        return
+    for item in objects:
+        fields = [field for field in item._meta.concrete_fields if not field.primary_key]
+        waiting.rows.append(
+            (type(item), {field.attname: field.pre_save(item, True) for field in fields}, None)
+        )
 
 
 class _Plan:

@@ -7,6 +7,7 @@ needs sending) starts a new chain when none is alive.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
@@ -20,7 +21,10 @@ from django_tasks import task
 from potok.core import clock
 from potok.notifications.models import OPEN_STATUSES, Delivery, SweeperState
 
+logger = logging.getLogger(__name__)
 SWEEP_SOON = timedelta(seconds=5)
+# Immediate emails sent by one queued task (queueing a task cost more than the rows of a delivery).
+EMAILS_PER_TASK = 50
 SWEEP_AT_LEAST_EVERY = timedelta(seconds=60)
 # A chain whose next run is this late is taken for dead (its worker stopped) and replaced.
 CHAIN_GRACE = timedelta(seconds=90)
@@ -31,6 +35,22 @@ def send_email(delivery_id: int) -> bool:
     from potok.notifications.services.sending import send_email_delivery
 
     return send_email_delivery(delivery_id)
+
+
+@task()
+def send_emails(delivery_ids: list[int]) -> int:
+    """Several immediate emails: one queued task for a batch of them (a batch of process starts tells
+    hundreds of people at once). Each is claimed, sent and concluded on its own, as by `send_email`; one
+    that fails is retried by the sweeper and costs the others nothing."""
+    from potok.notifications.services.sending import send_email_delivery
+
+    sent = 0
+    for delivery_id in delivery_ids:
+        try:
+            sent += send_email_delivery(delivery_id)
+        except Exception:
+            logger.exception("sending email delivery %s failed; the sweeper will retry it", delivery_id)
+    return sent
 
 
 @task()
@@ -66,13 +86,16 @@ def queue_sending(
     """Queue the tasks that send; called after the commit that made (or marked) the deliveries."""
     now = clock.now()
     emails, endpoints = list(emails), list(endpoints)
-    Delivery.objects.filter(pk__in=emails, enqueued_at__isnull=True).update(enqueued_at=now)
-    for delivery_id in emails:
-        send_email.enqueue(delivery_id)
-    for endpoint_id in endpoints:
-        send_webhooks.enqueue(endpoint_id)
-    for recipient_id, batch_key in digests:
-        send_digest.enqueue(recipient_id, batch_key)
+    # One transaction for the marks and every queued task: a batch of starts queues hundreds of emails, and
+    # a commit each (autocommit) cost more than the rows.
+    with transaction.atomic():
+        Delivery.objects.filter(pk__in=emails, enqueued_at__isnull=True).update(enqueued_at=now)
+        for start in range(0, len(emails), EMAILS_PER_TASK):
+            send_emails.enqueue(emails[start : start + EMAILS_PER_TASK])
+        for endpoint_id in endpoints:
+            send_webhooks.enqueue(endpoint_id)
+        for recipient_id, batch_key in digests:
+            send_digest.enqueue(recipient_id, batch_key)
     ensure_sweeper()
 
 

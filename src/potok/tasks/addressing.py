@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from potok.accounts.models import Department, Role, User
 from potok.accounts.selectors import department_head, role_holders
 from potok.core import clock, memo
-from potok.core.bulk import write_waiting_rows
+from potok.core.bulk import update_row, write_waiting_rows
 from potok.engine.expressions import EvaluationContext, ExpressionError
 from potok.processes.models import Task
 from potok.processes.sql import Sql
@@ -196,13 +196,32 @@ def _candidates(rule: PerformerRule, source: AddressingInput) -> _Candidates:
 def _round_robin(candidates: list[User], key: str) -> User:
     """The next person after the one chosen last for `key`, in a stable order (fair to within one).
 
-    Three fixed statements (this runs for every task a round-robin rule addresses): the cursor row made on
-    first use (one made by a parallel transaction meanwhile is kept), read under a row lock on PostgreSQL
-    (SQLite serialises writers), and moved on."""
+    The cursor row is made on first use (one made by a parallel transaction meanwhile is kept) and read
+    under a row lock on PostgreSQL (SQLite serialises writers); inside a batch of work (`memo.batch`, one
+    transaction) it is read once and kept in memory, the lock held to the end, and its moves are written
+    with the batch's rows (`update_row`)."""
     now = clock.now()
+    key = key[:300]
+    cursor = memo.once(f"tasks.round_robin:{key}", lambda: _round_robin_cursor(key, now))
+    ordered = sorted(candidates, key=lambda user: user.pk)
+    last_user_id = cursor["last_user_id"]
+    chosen = next(
+        (user for user in ordered if last_user_id is not None and user.pk > last_user_id),
+        ordered[0],
+    )
+    cursor["last_user_id"], cursor["turns"] = chosen.pk, cursor["turns"] + 1
+    update_row(
+        RoundRobinCursor,
+        cursor["id"],
+        {"last_user_id": chosen.pk, "turns": cursor["turns"], "updated_at": now},
+    )
+    return chosen
+
+
+def _round_robin_cursor(key: str, now: Any) -> dict[str, Any]:
+    """The cursor of `key` (made if missing), locked on PostgreSQL: two fixed statements."""
     sql = Sql.current()
     table = RoundRobinCursor._meta.db_table
-    key = key[:300]
     sql.execute(
         f"INSERT INTO {table} (key, turns, updated_at) VALUES (?, 0, ?) ON CONFLICT (key) DO NOTHING",  # noqa: S608
         [key, sql.time(now)],
@@ -212,16 +231,7 @@ def _round_robin(candidates: list[User], key: str) -> User:
         f"SELECT id, last_user_id, turns FROM {table} WHERE key = ?{lock}",  # noqa: S608
         [key],
     )
-    ordered = sorted(candidates, key=lambda user: user.pk)
-    chosen = next(
-        (user for user in ordered if last_user_id is not None and user.pk > last_user_id),
-        ordered[0],
-    )
-    sql.execute(
-        f"UPDATE {table} SET last_user_id = ?, turns = ?, updated_at = ? WHERE id = ?",  # noqa: S608
-        [chosen.pk, turns + 1, sql.time(now), cursor_id],
-    )
-    return chosen
+    return {"id": cursor_id, "last_user_id": last_user_id, "turns": int(turns)}
 
 
 def _least_open(candidates: list[User]) -> User:

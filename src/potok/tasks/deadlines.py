@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from potok.accounts.models import Department, User
 from potok.calendars.selectors import calendar_for, deadline_in_working_time, deadline_on
-from potok.core.bulk import insert_objects
+from potok.core.bulk import insert_objects, insert_objects_later
 from potok.core.errors import ValidationFailed
 from potok.engine.calendar import parse_working_duration
 from potok.engine.expressions import EvaluationContext, ExpressionError
@@ -148,5 +148,8 @@ def schedule_timers(
             EscalationTimer.objects.filter(task=task, fired_at__isnull=False).values_list("kind", "tier")
         )
         timers = [timer for timer in timers if (timer.kind, timer.tier) not in fired]
-    insert_objects(timers)
+        insert_objects(timers)
+    else:
+        # A new task's timers: in a batch of starts, written with the batch (nobody reads them before).
+        insert_objects_later(timers)
     return timers

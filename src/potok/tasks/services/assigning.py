@@ -14,7 +14,7 @@ from potok.access.services import record_grant_give, record_grant_revoke
 from potok.accounts.models import User
 from potok.accounts.selectors import role_holders
 from potok.core import clock, memo
-from potok.core.bulk import insert_objects, insert_row, update_row
+from potok.core.bulk import insert_objects_later, insert_row, update_row
 from potok.engine.expressions import EvaluationContext
 from potok.notifications.selectors import administrator_list
 from potok.processes.models import Task
@@ -35,7 +35,8 @@ def grant_to_performer(task: Task, *, fresh: bool = False) -> None:
     if not (task.assignee_id and task.entity_type and task.record_id is not None):
         return
     if fresh:
-        insert_objects(
+        # A new task's grant: in a batch of starts, written with the batch.
+        insert_objects_later(
             [
                 RecordGrant(
                     user_id=task.assignee_id,
