@@ -104,3 +104,34 @@ def test_an_absent_holder_gets_none_of_the_batch(
         Task.objects.filter(process_id="callback", state="open").values_list("assignee_id", flat=True)
     )
     assert given == {people[0].pk: 3, people[2].pk: 3}
+
+
+def test_a_task_whose_addressing_fails_waits_unassigned_with_its_problem_and_the_others_are_given(
+    frozen: Any, admin: Any, make_complaint: Any, worker: Any, monkeypatch: Any
+) -> None:
+    # given three callers, six complaints due at once, and the addressing of one complaint's task failing
+    # (the batch is first tried without a savepoint per task, then again with them)
+    from potok.tasks import hooks
+    from potok.tasks.models import AddressingProblem
+
+    people = _callers(3)
+    complaints = _due_together(admin, make_complaint, frozen, worker, 6)
+    bad = complaints[2]
+    real = hooks.address_task
+
+    def address_task(task: Any, **kwargs: Any) -> Any:
+        if task.record_id == bad.pk:
+            raise RuntimeError("the calendar service is down")
+        return real(task, **kwargs)
+
+    monkeypatch.setattr(hooks, "address_task", address_task)
+    # when the worker fires their timers as one batch
+    worker()
+    # then every complaint has its task; the bad one's waits for nobody with its problem, the others are given
+    tasks = {task.record_id: task for task in Task.objects.filter(process_id="callback", state="open")}
+    assert sorted(tasks) == sorted(c.pk for c in complaints)
+    assert tasks[bad.pk].assignee_id is None
+    problem = AddressingProblem.objects.get(task=tasks[bad.pk])
+    assert "the calendar service is down" in problem.message
+    given = Counter(task.assignee_id for record, task in tasks.items() if record != bad.pk)
+    assert sum(given.values()) == 5 and set(given) <= {person.pk for person in people}

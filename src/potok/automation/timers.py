@@ -49,7 +49,7 @@ from potok.automation.starting import (
 )
 from potok.automation.timing import due_for
 from potok.core import clock, memo
-from potok.processes.services.instances import SavepointsNeeded, without_savepoints
+from potok.core.savepoints import SavepointsNeeded, without_savepoints
 from potok.processes.store import starts_together
 
 logger = logging.getLogger(__name__)

@@ -19,6 +19,7 @@ from potok.access.models import RecordGrant
 from potok.accounts.models import User
 from potok.core import clock, memo
 from potok.core.bulk import rows_mark, rows_rewind
+from potok.core.savepoints import SavepointsNeeded, savepoints_skipped
 from potok.engine.model.process import ProcessDefinition
 from potok.engine.runtime.changes import ChangeSet
 from potok.engine.runtime.rows import Execution as ExecutionRow
@@ -129,6 +130,21 @@ def address_safely(
             fresh=True,
             also_save=also_save,
         )
+        return
+    if savepoints_skipped():
+        # In a batch of starts that is done again with savepoints should anything fail.
+        try:
+            address_task(
+                task,
+                spec=spec,
+                data=data,
+                context=process_data.evaluation_context(),
+                now=now,
+                fresh=True,
+                also_save=also_save,
+            )
+        except Exception as error:
+            raise SavepointsNeeded(f"addressing task {task.pk}: {error}") from error
         return
     pending = events.pending()
     mark = len(pending) if pending is not None else 0

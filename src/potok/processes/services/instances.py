@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -14,6 +13,7 @@ from potok.audit.services import audit_record, audit_row
 from potok.core import clock
 from potok.core.bulk import insert_rows
 from potok.core.errors import Conflict, NotFound, ValidationFailed
+from potok.core.savepoints import SavepointsNeeded, savepoints_skipped
 from potok.engine.errors import ConcurrentModification, EngineError, InvalidTransition
 from potok.engine.errors import NotFound as EngineNotFound
 from potok.engine.runtime.serialization import encode_value
@@ -28,33 +28,9 @@ RETRIES = 5
 STARTING_RECORD: ContextVar[tuple[str, int | None] | None] = ContextVar("potok_starting_record", default=None)
 
 
-# Inside `without_savepoints()`: operations run without a savepoint each.
-_WITHOUT_SAVEPOINTS: ContextVar[bool] = ContextVar("potok_without_savepoints", default=False)
-
-
-class SavepointsNeeded(BaseException):
-    """An operation inside `without_savepoints()` failed. Its writes cannot be undone alone, so the block
-    that holds it must be rolled back whole (and done again with a savepoint per operation). A
-    BaseException, so that no handler of ordinary failures on the way takes it for one of its own."""
-
-
-@contextmanager
-def without_savepoints() -> Iterator[None]:
-    """Operations started inside run in the enclosing transaction without a savepoint each (on PostgreSQL
-    a savepoint and its release are two round trips per start). Any failure of one of them — one that
-    would have been rolled back alone and reported — raises `SavepointsNeeded` instead: the caller rolls
-    its block back and does it again outside this block. For batches that rarely fail, such as the
-    worker's time-based starts."""
-    token = _WITHOUT_SAVEPOINTS.set(True)
-    try:
-        yield
-    finally:
-        _WITHOUT_SAVEPOINTS.reset(token)
-
-
 def in_transaction_with_retry(operation: Callable[[], T]) -> T:
     """Run an engine operation in its own transaction; retry when another one changed the instance."""
-    if _WITHOUT_SAVEPOINTS.get():
+    if savepoints_skipped():
         try:
             with transaction.atomic(savepoint=False):
                 return operation()
