@@ -122,3 +122,30 @@ def test_the_api_conversion_names_the_missing_field_and_takes_it(api_as, require
 
     assert converted.status_code == 201, converted.content
     assert Deal.objects.get(pk=converted.json()["deal_id"]).custom_fields["tender"] == "Т-9"
+
+
+def test_a_required_counterparty_field_of_the_same_code_is_named_as_the_counterparty_s(  # type: ignore[no-untyped-def]
+    client_as, required_tender
+) -> None:
+    # given the counterparty, too, has a required field coded "tender", with no default
+    field_create(
+        actor=None,
+        owner="counterparty",
+        code="tender",
+        label_ru="Тендерный реестр",
+        label_en="Tender register",
+        field_type="string",
+        required=True,
+    )
+    # when the lead is converted with the deal's field filled in and a new counterparty
+    refused = _convert(
+        client_as("sales1"), required_tender, **{"custom-shown": "1", "custom-tender": "Т-2026/7"}
+    )
+    # then the refusal names the new counterparty's field among the conversion's errors, not the deal's input
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert 'data-field-error="custom-tender"' not in page
+    errors = page.split('data-testid="convert-errors"')[1].split("</ul>")[0]
+    assert "Новый контрагент" in errors and "Тендерный реестр" in errors
+    required_tender.refresh_from_db()
+    assert required_tender.status != "converted"

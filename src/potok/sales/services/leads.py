@@ -273,18 +273,33 @@ def lead_convert(
                     }
                 )
         is_company = bool(locked.company_name)
-        counterparty = counterparty_create(
-            actor=actor,
-            fields={
-                "kind": CounterpartyKind.LEGAL if is_company or not locked.inn else CounterpartyKind.PERSON,
-                "name": locked.company_name or locked.contact_name or locked.title,
-                "inn": locked.inn if not is_company or len(locked.inn) == 10 else "",
-                "phones": [locked.phone] if locked.phone else [],
-                "emails": [locked.email] if locked.email else [],
-                "responsible": owner,
-                "comment": locked.need,
-            },
-        )
+        try:
+            counterparty = counterparty_create(
+                actor=actor,
+                fields={
+                    "kind": CounterpartyKind.LEGAL
+                    if is_company or not locked.inn
+                    else CounterpartyKind.PERSON,
+                    "name": locked.company_name or locked.contact_name or locked.title,
+                    "inn": locked.inn if not is_company or len(locked.inn) == 10 else "",
+                    "phones": [locked.phone] if locked.phone else [],
+                    "emails": [locked.email] if locked.email else [],
+                    "responsible": owner,
+                    "comment": locked.need,
+                },
+            )
+        except ValidationFailed as error:
+            # The new counterparty's refusal under "counterparty": its keys (custom_fields.<code>) would
+            # otherwise name the deal's field of the same code, next to whose input the form shows them.
+            raise ValidationFailed(
+                {
+                    "counterparty": [
+                        _("The new counterparty: %(error)s") % {"error": message}
+                        for messages in error.errors.values()
+                        for message in messages
+                    ]
+                }
+            ) from None
     elif counterparty.deleted_at is not None:
         raise ValidationFailed({"counterparty": _("Choose a counterparty of the client base.")})
     contact = _contact_for(actor=actor, lead=locked, counterparty=counterparty)
