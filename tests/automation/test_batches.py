@@ -177,7 +177,7 @@ def test_a_transaction_queues_one_dispatch_task_visible_with_its_commit(
 ) -> None:
     from django_tasks_db.models import DBTaskResult
 
-    from potok.automation.dispatch import dispatch_from
+    from potok.automation.dispatch import dispatch_from, dispatch_pending
 
     # given a rule on new complaints
     rule_create(
@@ -197,23 +197,41 @@ def test_a_transaction_queues_one_dispatch_task_visible_with_its_commit(
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         for _ in range(3):
             make_complaint()
-    # then one task was queued, naming the transaction's first event
+    # then one task was queued, naming the transaction's first event a rule listens to: the first
+    # complaint's (the client made with it, before it, is heard by no rule)
     assert tasks.count() - before == 1
-    first = DomainEvent.objects.filter(id__gt=last).order_by("id").first()
-    assert first is not None
+    events = list(DomainEvent.objects.filter(id__gt=last).order_by("id"))
+    assert [event.entity_type for event in events] == ["counterparty"] + ["document.complaint"] * 3
+    first = events[1]
     queued = tasks.order_by("-enqueued_at").first()
     assert queued is not None
     assert queued.args_kwargs["args"] == [first.pk]
-    # and running it dispatches the transaction's events: three complaints, three processes
+    # and running it dispatches the complaints' events: three complaints, three processes
     dispatch_from(first.pk)
+    assert started("complaint_review") == 3
+    assert not DomainEvent.objects.filter(id__gte=first.pk, dispatched_at__isnull=True).exists()
+    # and the sweeper marks the client's event dispatched, starting nothing
+    dispatch_pending(min_age=timedelta(0))
     assert started("complaint_review") == 3
     assert not DomainEvent.objects.filter(id__gt=last, dispatched_at__isnull=True).exists()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_rolled_back_transaction_leaves_no_dispatch_task(admin: Any, make_complaint: Any) -> None:
+def test_a_rolled_back_transaction_leaves_no_dispatch_task(
+    admin: Any, s2_processes: Any, make_complaint: Any
+) -> None:
     from django_tasks_db.models import DBTaskResult
 
+    rule_create(  # a rule on new complaints: their saves queue a dispatch task
+        actor=admin,
+        data={
+            "name": "Every complaint",
+            "entity_type": "document.complaint",
+            "event": "created",
+            "process_key": "complaint_review",
+            "enabled": True,
+        },
+    )
     make_complaint()  # its client is made outside the transactions below
     tasks = DBTaskResult.objects.filter(task_path__endswith="dispatch_events_from")
     before = tasks.count()

@@ -4,6 +4,7 @@ autocommitted writes queue their own, and a failure to queue never fails the sav
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -131,9 +132,19 @@ def test_a_transaction_rolled_back_queues_nothing(every_complaint: Any, make_com
     assert not DomainEvent.objects.filter(id__gt=last).exists()
 
 
-def test_autocommitted_events_queue_a_task_each(every_complaint: Any) -> None:
+def test_autocommitted_events_queue_a_task_each(admin: Any, s2_processes: Any) -> None:
     from potok.core.events import emit_domain_event
 
+    rule_create(  # a rule that hears the events below
+        actor=admin,
+        data={
+            "name": "Gone clients",
+            "entity_type": "counterparty",
+            "event": "deleted",
+            "process_key": "complaint_review",
+            "enabled": True,
+        },
+    )
     before = set(_tasks().values_list("id", flat=True))
     # when events are written outside any transaction
     assert not transaction.get_connection().in_atomic_block
@@ -196,3 +207,48 @@ def test_a_database_error_while_queueing_inside_a_transaction_fails_that_transac
     with pytest.raises(DatabaseError):
         make_complaint(subject="its transaction is broken")
     assert not DomainEvent.objects.filter(id__gt=last).exists()
+
+
+def test_events_no_rule_listens_to_queue_no_task_and_the_sweeper_marks_them_dispatched(
+    every_complaint: Any, admin: Any
+) -> None:
+    from potok.automation.dispatch import dispatch_pending
+    from potok.core.events import emit_domain_event
+
+    before = set(_tasks().values_list("id", flat=True))
+    # when a transaction writes events of a kind no enabled rule listens to (the rule hears new complaints)
+    with transaction.atomic():
+        unheard = emit_domain_event(entity_type="counterparty", record_id=1, kind="deleted")
+    # then no dispatch task was queued for them, and the sweeper marks them dispatched
+    assert _new_tasks(before) == []
+    assert dispatch_pending(min_age=timedelta(0)) >= 1
+    unheard.refresh_from_db()
+    assert unheard.dispatched_at is not None
+    # and once a rule listens to that kind, the next such save queues its task again
+    rule_create(
+        actor=admin,
+        data={
+            "name": "Gone clients",
+            "entity_type": "counterparty",
+            "event": "deleted",
+            "process_key": "complaint_review",
+            "enabled": True,
+        },
+    )
+    with transaction.atomic():
+        heard = emit_domain_event(entity_type="counterparty", record_id=2, kind="deleted")
+    assert [task.args_kwargs["args"] for task in _new_tasks(before)] == [[heard.pk]]
+
+
+def test_the_sweeper_takes_more_than_one_batch_per_round(every_complaint: Any) -> None:
+    from potok.automation.dispatch import dispatch_pending
+    from potok.core.events import NewEvent, emit_domain_events
+
+    # when 1 200 events nobody listens to wait for the sweeper
+    with transaction.atomic():
+        emit_domain_events(
+            [NewEvent(entity_type="counterparty", record_id=n, kind="deleted") for n in range(1200)]
+        )
+    # then one sweep marks them all, 500 at a time
+    assert dispatch_pending(min_age=timedelta(0), limit=500) >= 1200
+    assert not DomainEvent.objects.filter(dispatched_at__isnull=True).exists()

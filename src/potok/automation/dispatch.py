@@ -2,9 +2,11 @@
 (record type, event kind), in priority order, and marked dispatched in the same transaction.
 
 Two ways in, one way through:
-- the fast path: a dispatch task queued for the events of a transaction (see potok.automation.wiring);
+- the fast path: a dispatch task queued for the events of a transaction that some enabled rule listens
+  to (see potok.automation.wiring);
 - the sweeper: periodic work that dispatches any outbox row still undispatched a few seconds after it
-  occurred (a worker killed mid-dispatch, a task lost, a connection dropped).
+  occurred (events no rule listened to when they were written, a worker killed mid-dispatch, a task
+  lost, a connection dropped).
 
 A batch claims its events with SELECT … FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite takes the write lock
 for the whole transaction), so two workers never dispatch one event at once; the `RuleStart` key makes a
@@ -37,6 +39,9 @@ logger = logging.getLogger(__name__)
 BATCH = 100
 SWEEP_AGE = timedelta(seconds=3)
 SWEEP_LIMIT = 500
+# One sweep takes up to this many batches of SWEEP_LIMIT, so the events nobody listens to (left to the
+# sweeper) never pile up faster than it marks them.
+SWEEP_ROUNDS = 20
 
 # Called inside the dispatch transaction: "claimed" once its events are locked, before any rule is
 # evaluated; "committing" just before it commits. The fault tests break things there.
@@ -85,15 +90,27 @@ def dispatch_from(first_id: int) -> int:
         done += _dispatch_batch(ids)
 
 
-def dispatch_pending(*, min_age: timedelta = SWEEP_AGE, limit: int = SWEEP_LIMIT) -> int:
-    """The sweeper: dispatch outbox rows nobody dispatched, oldest first."""
+def dispatch_pending(
+    *, min_age: timedelta = SWEEP_AGE, limit: int = SWEEP_LIMIT, rounds: int = SWEEP_ROUNDS
+) -> int:
+    """The sweeper: dispatch outbox rows nobody dispatched, oldest first, `limit` at a time, up to
+    `rounds` times (fewer when nothing is left); returns how many it dispatched."""
     cutoff = clock.now() - min_age
-    ids = list(
-        DomainEvent.objects.filter(dispatched_at__isnull=True, occurred_at__lte=cutoff)
-        .order_by("id")
-        .values_list("id", flat=True)[:limit]
-    )
-    return dispatch_events(ids) if ids else 0
+    done = 0
+    after = 0
+    for _ in range(rounds):
+        ids = list(
+            DomainEvent.objects.filter(dispatched_at__isnull=True, occurred_at__lte=cutoff, id__gt=after)
+            .order_by("id")
+            .values_list("id", flat=True)[:limit]
+        )
+        if not ids:
+            break
+        after = ids[-1]
+        done += dispatch_events(ids)
+        if len(ids) < limit:
+            break
+    return done
 
 
 def _claim(ids: Sequence[int]) -> list[DomainEvent]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from potok.automation.conditions import CompiledCondition
@@ -251,7 +251,11 @@ _cached: RuleSet | None = None
 
 
 def current_generation() -> str:
-    state = RulesState.objects.filter(pk=1).values_list("generation", "token").first()
+    # Plain SQL: it is asked in every save that writes domain events, and building the ORM query would
+    # cost more than running it.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT generation, token FROM {RulesState._meta.db_table} WHERE id = 1")  # noqa: S608 (the model's own table)
+        state = cursor.fetchone()
     return f"{state[0]}:{state[1]}" if state else "none"
 
 

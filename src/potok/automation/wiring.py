@@ -42,12 +42,17 @@ class _Queued:
         return None
 
 
-def queue_in_transaction(event_ids: list[int]) -> None:
-    """The outbox writer's hook, called inside the transaction that wrote `event_ids`: queue one dispatch
-    task per transaction, naming its first event (`dispatch_from` takes the rest). The task row is one
-    INSERT in the transaction already open; it becomes visible with the commit, so the events are still
-    dispatched only after it, and it vanishes with a rollback, like the events. Outside a transaction
-    (autocommit) each call queues its own task.
+def queue_in_transaction(event_ids: list[int], kinds: list[tuple[str, str]] | None = None) -> None:
+    """The outbox writer's hook, called inside the transaction that wrote `event_ids` (`kinds`: each
+    event's entity type and kind): queue one dispatch task per transaction, naming its first event
+    (`dispatch_from` takes the rest). The task row is one INSERT in the transaction already open; it
+    becomes visible with the commit, so the events are still dispatched only after it, and it vanishes
+    with a rollback, like the events. Outside a transaction (autocommit) each call queues its own task.
+
+    Events no enabled rule listens to (by the rules as this transaction reads them) queue nothing: their
+    dispatch would only mark them dispatched, which the sweeper does a few seconds later for many at once.
+    A rule enabled while such a save was under way hears its event from the sweeper: a rule hears only
+    events that occurred after it was enabled, whichever way they reach it.
 
     The marker that says "queued" is an on-commit callback, so it goes with the savepoint that queued the
     task: after that savepoint rolls back (its events and task row with it), the transaction's next events
@@ -68,6 +73,8 @@ def queue_in_transaction(event_ids: list[int]) -> None:
     if queued is not None and any(entry[1] is queued for entry in connection.run_on_commit):
         return
     try:
+        if kinds is not None and not _heard(kinds):
+            return
         dispatch_events_from.enqueue(min(event_ids))
     except DatabaseError:
         if connection.in_atomic_block:
@@ -80,6 +87,15 @@ def queue_in_transaction(event_ids: list[int]) -> None:
     queued = _Queued()
     connection._potok_dispatch_queued = queued
     transaction.on_commit(queued)
+
+
+def _heard(kinds: list[tuple[str, str]]) -> bool:
+    """Whether an enabled rule listens to any of these (entity type, kind): one small query when the rules
+    did not change since this process last read them."""
+    from potok.automation.ruleset import current_rules
+
+    rules = current_rules()
+    return any(rules.for_event(entity_type, kind) for entity_type, kind in set(kinds))
 
 
 def connect() -> None:

@@ -3,9 +3,10 @@
 Every service that creates, changes or deletes an entity calls `emit_domain_event` inside its
 transaction; a bulk writer (the importer) calls `emit_domain_events` once for many records, which writes
 the same rows with multi-row INSERTs. Two kinds of listeners:
-- writers (`register_writer`, automation's dispatch queue) are called with the new ids right after the
-  rows are written, inside the writing transaction, so what they write commits or rolls back with the
-  events; a writer must not fail the save for its own sake (only a broken transaction propagates);
+- writers (`register_writer`, automation's dispatch queue) are called with the new ids and each event's
+  (entity type, kind) right after the rows are written, inside the writing transaction, so what they
+  write commits or rolls back with the events; a writer must not fail the save for its own sake (only a
+  broken transaction propagates);
 - consumers (`register_consumer`) are called once after the commit with every id of the transaction; if
   the transaction rolls back, the rows and the callback are gone together.
 
@@ -30,13 +31,16 @@ from potok.core.bulk import insert_rows
 from potok.core.models import DomainEvent, EventKind
 
 Consumer = Callable[[list[int]], None]
+# A writer hears the new ids and, in the same order, each event's (entity type, kind).
+Writer = Callable[[list[int], list[tuple[str, str]]], None]
 _consumers: list[Consumer] = []
-_writers: list[Consumer] = []
+_writers: list[Writer] = []
 
 
-def register_writer(writer: Consumer) -> None:
-    """Call `writer(event_ids)` inside the transaction that wrote those events, right after each write
-    (outside a transaction, after each autocommitted write)."""
+def register_writer(writer: Writer) -> None:
+    """Call `writer(event_ids, kinds)` inside the transaction that wrote those events, right after each
+    write (outside a transaction, after each autocommitted write); `kinds` holds each event's
+    (entity type, kind)."""
     if writer not in _writers:
         _writers.append(writer)
 
@@ -87,7 +91,7 @@ def emit_domain_event(
         occurred_at=clock.now(),
     )
     event = DomainEvent.objects.create(**values)
-    _tell_writers([event.pk])
+    _tell_writers([event.pk], [(event.entity_type, event.kind)])
     _notify_after_commit([event.pk])
     return event
 
@@ -99,11 +103,12 @@ def emit_domain_events(events: Iterable[NewEvent]) -> list[int]:
     One time for all of them: they belong to one transaction. Returns the new events' ids in order."""
     acting = context.current()
     now = clock.now()
+    events = list(events)
     ids = insert_rows(
         DomainEvent, [_values(event, acting=acting, occurred_at=now) for event in events], returning_ids=True
     )
     if ids:
-        _tell_writers(ids)
+        _tell_writers(ids, [(event.entity_type, event.kind) for event in events])
         _notify_after_commit(ids)
     return ids
 
@@ -142,9 +147,9 @@ class _Batch:
             consumer(list(self.ids))
 
 
-def _tell_writers(event_ids: list[int]) -> None:
+def _tell_writers(event_ids: list[int], kinds: list[tuple[str, str]]) -> None:
     for writer in list(_writers):
-        writer(list(event_ids))
+        writer(list(event_ids), list(kinds))
 
 
 def _notify_after_commit(event_ids: list[int]) -> None:
