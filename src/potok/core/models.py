@@ -30,7 +30,12 @@ class DomainEvent(models.Model):
     related_entity_type = models.CharField(max_length=64, blank=True, default="")
     related_record_id = models.BigIntegerField(null=True, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     origin = models.CharField(_("origin"), max_length=16, default="system")
     # How many automatic starts led to this change; automation refuses to go deeper than a limit.
@@ -45,6 +50,8 @@ class DomainEvent(models.Model):
             models.Index(
                 fields=["id"], name="event_not_dispatched", condition=models.Q(dispatched_at__isnull=True)
             ),
+            # Most events are the system's or a process's: only events with a person are indexed by them.
+            models.Index(fields=["actor"], name="event_by_actor", condition=models.Q(actor__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -75,7 +75,10 @@ class ProcessVersion(models.Model):
 class ProcessInstance(models.Model):
     id = models.CharField(primary_key=True, max_length=40)
     process_id = models.CharField(max_length=100)
-    version = models.ForeignKey(ProcessVersion, on_delete=models.PROTECT, related_name="instances")
+    # No index of its own: instance_by_version_state (version, state) starts with it.
+    version = models.ForeignKey(
+        ProcessVersion, on_delete=models.PROTECT, related_name="instances", db_index=False
+    )
     state = models.CharField(_("state"), max_length=16, db_index=True)
     business_key = models.CharField(max_length=200, null=True, blank=True)
     variables = models.JSONField(default=dict)
@@ -88,7 +91,12 @@ class ProcessInstance(models.Model):
     entity_type = models.CharField(max_length=64, blank=True, default="")
     record_id = models.BigIntegerField(null=True, blank=True)
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     start_reason = models.CharField(max_length=200, blank=True, default="")
 
@@ -99,6 +107,10 @@ class ProcessInstance(models.Model):
             models.Index(fields=["entity_type", "record_id"], name="instance_by_record"),
             models.Index(fields=["version", "state"], name="instance_by_version_state"),
             models.Index(fields=["-started_at"], name="instance_by_start"),
+            # Processes started by rules have no person: only the filled keys are indexed.
+            models.Index(
+                fields=["started_by"], name="instance_by_starter", condition=Q(started_by__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -156,6 +168,7 @@ class Task(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="process_tasks",
+        db_index=False,
     )
     # Whom the task was addressed to when a deputy received it instead (absence), or before a redirect.
     addressed_to = models.ForeignKey(
@@ -165,6 +178,7 @@ class Task(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     role = models.ForeignKey(
         "accounts.Role",
@@ -173,6 +187,7 @@ class Task(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     role_object_type = models.CharField(max_length=64, blank=True, default="")
     role_object_id = models.CharField(max_length=64, blank=True, default="")
@@ -200,6 +215,13 @@ class Task(models.Model):
                 name="open_task_queue_page",
                 condition=Q(state="open", assignee__isnull=True),
             ),
+            # The people and queue keys of every task (closed ones too; what deleting a user or a role
+            # looks up): only the filled ones are indexed, so a task nobody holds yet touches none of them.
+            models.Index(fields=["assignee"], name="task_by_assignee", condition=Q(assignee__isnull=False)),
+            models.Index(
+                fields=["addressed_to"], name="task_by_addressed_to", condition=Q(addressed_to__isnull=False)
+            ),
+            models.Index(fields=["role"], name="task_by_role", condition=Q(role__isnull=False)),
         ]
 
     def __str__(self) -> str:

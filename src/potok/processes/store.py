@@ -245,6 +245,10 @@ class DjangoStore:
         self._instance_values = instance_values or {}
         # The same per instance, for changes gathered from several starts (`starts_together`).
         self._instance_values_by_id = instance_values_by_id or {}
+        # Each instance row as this unit of work loaded it: (state, business key, version key, process
+        # id). An update sets only those of these columns that changed (most steps change none of them),
+        # so the indexes on them are not rewritten; the lock version proves the row is still as loaded.
+        self._loaded: dict[str, tuple[str, str | None, str, str]] = {}
 
     # -- row readers ------------------------------------------------------------------------
 
@@ -380,6 +384,12 @@ class DjangoStore:
             r[8],
             r[9],
             r[10],
+        )
+        self._loaded[instance.id] = (
+            instance.state.value,
+            instance.business_key,
+            instance.version_key,
+            instance.process_id,
         )
         state = InstanceState(instance)
         state.executions = {row[0]: self._execution(sql, row) for row in executions}
@@ -563,21 +573,29 @@ class DjangoStore:
                 raise ConcurrentModification("a process instance with this id exists already") from error
         for row in instances.updated.values():
             expected = changes.expected_versions[row.id]
+            loaded = self._loaded.get(row.id)
+            assignments = ["variables = ?j", "ended_at = ?", "lock_version = ?"]
+            parameters: list[Any] = [
+                sql.json(encode_value(row.variables)),
+                sql.time(row.ended_at),
+                row.version,
+            ]
+            if loaded is None or loaded[0] != row.state.value:
+                assignments.append("state = ?")
+                parameters.append(row.state.value)
+            if loaded is None or loaded[1] != row.business_key:
+                assignments.append("business_key = ?")
+                parameters.append(row.business_key)
+            if loaded is None or loaded[2] != row.version_key:  # a migration moves it to another version
+                assignments.append("version_id = ?")
+                parameters.append(self._version_id(row.version_key))
+            if loaded is None or loaded[3] != row.process_id:
+                assignments.append("process_id = ?")
+                parameters.append(row.process_id)
             updated = sql.execute(
-                "UPDATE processes_processinstance SET state = ?, business_key = ?, variables = ?j, ended_at = ?, "
-                "lock_version = ?, version_id = ?, process_id = ? WHERE id = ? AND lock_version = ?",
-                [
-                    row.state.value,
-                    row.business_key,
-                    sql.json(encode_value(row.variables)),
-                    sql.time(row.ended_at),
-                    row.version,
-                    # A migration moves the instance to another version.
-                    self._version_id(row.version_key),
-                    row.process_id,
-                    row.id,
-                    expected,
-                ],
+                f"UPDATE processes_processinstance SET {', '.join(assignments)} "
+                "WHERE id = ? AND lock_version = ?",
+                [*parameters, row.id, expected],
             )
             if updated != 1:
                 raise ConcurrentModification(

@@ -36,8 +36,13 @@ class TaskEvent(models.Model):
     string): domain events name tasks by it (entity_type "task").
     """
 
+    # No index of its own: task_event_by_task (task, id) starts with it.
     task = models.ForeignKey(
-        "processes.Task", verbose_name=_("task"), on_delete=models.CASCADE, related_name="events"
+        "processes.Task",
+        verbose_name=_("task"),
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,
     )
     kind = models.CharField(_("event"), max_length=24, choices=TaskEventKind.choices)
     occurred_at = models.DateTimeField(_("when"))
@@ -49,6 +54,7 @@ class TaskEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     # To whom the task went (assigned, claimed, redirected, escalated to).
     assignee = models.ForeignKey(
@@ -58,6 +64,7 @@ class TaskEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     # For whom: the absent person whose deputy received it.
     addressed_to = models.ForeignKey(
@@ -67,6 +74,7 @@ class TaskEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     # From whom (redirected, escalated with a reassignment, unclaimed).
     previous_assignee = models.ForeignKey(
@@ -76,6 +84,7 @@ class TaskEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     reason = models.CharField(_("reason"), max_length=1000, blank=True, default="")
     tier = models.SmallIntegerField(_("escalation tier"), null=True, blank=True)
@@ -87,7 +96,24 @@ class TaskEvent(models.Model):
         verbose_name_plural = _("task events")
         indexes = [
             models.Index(fields=["task", "id"], name="task_event_by_task"),
+            # Also serves the actor's foreign key (it starts with it).
             models.Index(fields=["actor", "kind", "task"], name="task_event_by_actor"),
+            # The other people's keys are empty in most events: only the filled ones are indexed (a
+            # lookup by person, as deleting a user makes, implies "not empty"), so writing an event
+            # does not touch three more indexes.
+            models.Index(
+                fields=["assignee"], name="task_event_by_assignee", condition=Q(assignee__isnull=False)
+            ),
+            models.Index(
+                fields=["addressed_to"],
+                name="task_event_by_addressed_to",
+                condition=Q(addressed_to__isnull=False),
+            ),
+            models.Index(
+                fields=["previous_assignee"],
+                name="task_event_by_previous",
+                condition=Q(previous_assignee__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -220,8 +246,13 @@ class AddressingProblem(models.Model):
     """A task that could not be addressed as the process says (a role nobody holds, a performer who left):
     it went to the role's owner or stays unassigned, and administrators see it here until resolved."""
 
+    # No index of its own: addressing_problem_by_task is it.
     task = models.ForeignKey(
-        "processes.Task", verbose_name=_("task"), on_delete=models.CASCADE, related_name="addressing_problems"
+        "processes.Task",
+        verbose_name=_("task"),
+        on_delete=models.CASCADE,
+        related_name="addressing_problems",
+        db_index=False,
     )
     message = models.TextField(_("problem"))
     created_at = models.DateTimeField(_("found"))
@@ -233,6 +264,7 @@ class AddressingProblem(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -243,6 +275,11 @@ class AddressingProblem(models.Model):
                 fields=["created_at"], name="open_addressing_problem", condition=Q(resolved_at__isnull=True)
             ),
             models.Index(fields=["task"], name="addressing_problem_by_task"),
+            models.Index(
+                fields=["resolved_by"],
+                name="addressing_problem_resolver",
+                condition=Q(resolved_by__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
