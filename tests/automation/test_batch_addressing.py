@@ -135,3 +135,39 @@ def test_a_task_whose_addressing_fails_waits_unassigned_with_its_problem_and_the
     assert "the calendar service is down" in problem.message
     given = Counter(task.assignee_id for record, task in tasks.items() if record != bad.pk)
     assert sum(given.values()) == 5 and set(given) <= {person.pk for person in people}
+
+
+def test_a_task_whose_addressing_fails_after_its_turn_leaves_the_role_rotation_as_if_it_never_came(
+    frozen: Any, admin: Any, make_complaint: Any, worker: Any, monkeypatch: Any
+) -> None:
+    # given three callers and seven complaints due at once, the first one's addressing failing after its
+    # performer was chosen (the round-robin cursor is made by that first choice, inside its savepoint)
+    from potok.tasks import hooks
+    from potok.tasks.models import RoundRobinCursor
+
+    people = _callers(3)
+    complaints = _due_together(admin, make_complaint, frozen, worker, 7)
+    assert not RoundRobinCursor.objects.exists()
+    real = hooks.address_task
+    failed = [complaints[0].pk]
+
+    def address_task(task: Any, **kwargs: Any) -> Any:
+        result = real(task, **kwargs)
+        if task.record_id == failed[0]:
+            raise RuntimeError("the calendar service is down")
+        return result
+
+    monkeypatch.setattr(hooks, "address_task", address_task)
+    # when the worker fires their timers as one batch
+    worker()
+    # then the six others went round the role, two each, and the stored cursor counts those six turns and
+    # names the last of them, so the next batch goes on from there
+    tasks = {task.record_id: task for task in Task.objects.filter(process_id="callback", state="open")}
+    assert sorted(tasks) == sorted(c.pk for c in complaints)
+    assert tasks[failed[0]].assignee_id is None
+    given = [task for record, task in sorted(tasks.items()) if record != failed[0]]
+    assert Counter(task.assignee_id for task in given) == {person.pk: 2 for person in people}
+    cursor = RoundRobinCursor.objects.get()
+    assert cursor.turns == 6
+    last = max(given, key=lambda task: task.pk)  # ids are ordered by creation
+    assert cursor.last_user_id == last.assignee_id

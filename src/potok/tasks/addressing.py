@@ -199,21 +199,25 @@ def _round_robin(candidates: list[User], key: str) -> User:
     The cursor row is made on first use (one made by a parallel transaction meanwhile is kept) and read
     under a row lock on PostgreSQL (SQLite serialises writers); inside a batch of work (`memo.batch`, one
     transaction) it is read once and kept in memory, the lock held to the end, and its moves are written
-    with the batch's rows (`update_row`)."""
+    with the batch's rows (`update_row`); a savepoint rolled back after it was read or moved takes the
+    read and the move back (`memo.rewind`, with the rows' `rows_rewind`)."""
     now = clock.now()
     key = key[:300]
-    cursor = memo.once(f"tasks.round_robin:{key}", lambda: _round_robin_cursor(key, now))
+    memo_key = f"tasks.round_robin:{key}"
+    cursor = memo.once(memo_key, lambda: _round_robin_cursor(key, now))
     ordered = sorted(candidates, key=lambda user: user.pk)
     last_user_id = cursor["last_user_id"]
     chosen = next(
         (user for user in ordered if last_user_id is not None and user.pk > last_user_id),
         ordered[0],
     )
-    cursor["last_user_id"], cursor["turns"] = chosen.pk, cursor["turns"] + 1
+    # A new value, not a change in place: a savepoint rolled back after this takes it back (`memo.rewind`).
+    moved = {"id": cursor["id"], "last_user_id": chosen.pk, "turns": cursor["turns"] + 1}
+    memo.put(memo_key, moved)
     update_row(
         RoundRobinCursor,
-        cursor["id"],
-        {"last_user_id": chosen.pk, "turns": cursor["turns"], "updated_at": now},
+        moved["id"],
+        {"last_user_id": chosen.pk, "turns": moved["turns"], "updated_at": now},
     )
     return chosen
 

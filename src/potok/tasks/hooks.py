@@ -149,6 +149,7 @@ def address_safely(
     pending = events.pending()
     mark = len(pending) if pending is not None else 0
     rows = rows_mark()
+    kept = memo.mark()
     try:
         with transaction.atomic():
             address_task(
@@ -165,6 +166,7 @@ def address_safely(
         if pending is not None:
             del pending[mark:]  # rolled back with the savepoint
         rows_rewind(rows)
+        memo.rewind(kept)  # a round-robin cursor read or moved inside went with the savepoint
         task.refresh_from_db()
         if record is not None:
             task.entity_type, task.record_id = record.entity_type, record.pk
