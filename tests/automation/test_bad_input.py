@@ -246,3 +246,36 @@ def test_editing_a_rule_keeps_old_evaluations_on_their_version(
     ]
     starts = list(RuleStart.objects.order_by("id").values_list("rule_version__number", flat=True))
     assert starts == [1, 2]
+
+
+def test_a_mapping_that_would_copy_a_confidential_field_into_the_process_is_refused(
+    admin, s2_processes, complaint_type
+):
+    # given the complaint's claimed amount is confidential (process variables are shown to every reader
+    # of the process, confidential or not)
+    from potok.documents.models import FieldDefinition
+
+    amount = FieldDefinition.objects.get(document_type=complaint_type, code="claimed_amount")
+    amount.confidential = True
+    amount.save()
+    # then neither the field itself nor an expression over it may become a variable
+    errors = refused(admin, variable_mapping=[{"target": "amount", "source": "claimed_amount"}])
+    assert "confidential" in errors["variable_mapping[0].source"][0]
+    assert amount.label in errors["variable_mapping[0].source"][0]
+    errors = refused(
+        admin,
+        variable_mapping=[
+            {"target": "subject", "source": "subject"},
+            {"target": "doubled", "expr": "claimed_amount * 2"},
+        ],
+    )
+    assert list(errors) == ["variable_mapping[1].expr"]
+    assert "confidential" in errors["variable_mapping[1].expr"][0]
+    # and a condition may still test it (the condition's value does not leave the record)
+    rule_create(
+        actor=admin,
+        data=base(
+            condition={"field": "claimed_amount", "op": "gt", "value": 1000},
+            variable_mapping=[{"target": "subject", "source": "subject"}],
+        ),
+    )

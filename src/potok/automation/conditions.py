@@ -257,6 +257,25 @@ def leaf_spec(schema: EntitySchema, field_path: str, schemas: Any = None) -> Any
     return target.field(steps[1]) if target is not None else None
 
 
+def confidential_problem(schema: EntitySchema, path: str, schemas: Any = None) -> str | None:
+    """Why the value at `path` must not leave the record (None when it may): a confidential field on the
+    way. For what a rule copies into a process, whose variables everyone who reads the process sees."""
+    from django.utils.translation import gettext
+
+    steps = path.split(".")
+    if steps[0] in ("old", "new") and len(steps) > 1:
+        steps = steps[1:]
+    if steps[0] == "event":
+        return None
+    for spec in (schema.field(steps[0]), leaf_spec(schema, ".".join(steps), schemas)):
+        if spec is not None and spec.confidential:
+            return gettext(
+                "«%(field)s» is confidential, and a process variable is shown to everyone who reads the "
+                "process: leave it out (the task's form shows the record's fields to those who may see them)."
+            ) % {"field": spec.label}
+    return None
+
+
 def check_condition(
     tree: Any, schema: EntitySchema | None, *, field_name: str = "condition"
 ) -> CompiledCondition:

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from potok.automation.conditions import field_problem
+from potok.automation.conditions import confidential_problem, field_problem
 from potok.automation.records import read_path
 from potok.automation.schema import EntitySchema
 from potok.core.errors import ValidationFailed
@@ -112,7 +112,11 @@ def check_mapping(
             errors[where] = "Give either a field (source) or an expression (expr)."
             continue
         if source:
-            problem = field_problem(schema, source) if schema is not None else None
+            problem = (
+                field_problem(schema, source) or confidential_problem(schema, source)
+                if schema is not None
+                else None
+            )
             if problem:
                 errors[f"{where}.source"] = problem
                 continue
@@ -125,7 +129,7 @@ def check_mapping(
                 continue
             if schema is not None:
                 for path in sorted(expression.paths_used()):
-                    problem = field_problem(schema, path)
+                    problem = field_problem(schema, path) or confidential_problem(schema, path)
                     if problem:
                         errors[f"{where}.expr"] = problem
                         break

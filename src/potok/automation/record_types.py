@@ -64,6 +64,7 @@ def _definition_spec(definition: Any, *, json_column: str, snapshot_key: str | N
         json_key=definition.code,
         indexed=definition.indexed if json_column == "data" else False,
         snapshot_key=snapshot_key,
+        confidential=bool(definition.confidential),
     )
 
 

@@ -119,6 +119,8 @@ class FieldSpec:
     json_key: str | None = None
     indexed: bool = False
     snapshot_key: str | None = None
+    # Shown only to people with the right to see confidential fields (a field definition's flag).
+    confidential: bool = False
 
     @property
     def key(self) -> str:
