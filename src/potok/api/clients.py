@@ -8,18 +8,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
 from potok.access.models import Action
 from potok.access.selectors import require
 from potok.accounts.models import Department, User
+from potok.api.exports import export_response
 from potok.api.pagination import PageOut, page_of
 from potok.clients import duplicates, selectors, services
 from potok.clients.selectors import CounterpartyFilters
 from potok.core.errors import PermissionDenied, ValidationFailed
 from potok.documents.custom_fields import custom_values_seen
-from potok.imports.exports import export_rows
 
 router = Router(tags=["clients"])
 
@@ -245,17 +245,6 @@ def _patch_fields(payload: Schema) -> tuple[int, dict[str, Any]]:
     return data.pop("version"), data
 
 
-def _export(user: Any, entity_type: str, queryset: Any, file_format: str) -> HttpResponse:
-    name, content_type, chunks = export_rows(user, entity_type, queryset, file_format)
-    response: HttpResponse
-    if file_format == "csv":
-        response = StreamingHttpResponse(chunks, content_type=content_type)  # type: ignore[assignment]
-    else:
-        response = HttpResponse(b"".join(chunks), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
 def _filters(
     q: str, segment: str, tag: str, responsible: int | None, department: int | None, kind: str
 ) -> CounterpartyFilters:
@@ -299,7 +288,7 @@ def counterparty_export(
     queryset = selectors.counterparty_list(
         request.user, _filters(q, segment, tag, responsible, department, kind)
     )
-    return _export(request.user, "counterparty", queryset.order_by("name", "id"), format)
+    return export_response(request.user, "counterparty", queryset.order_by("name", "id"), format)
 
 
 @router.get("counterparties/choices", response=list[ChoiceOut], summary="The client picker: id, name, ИНН")
@@ -428,7 +417,9 @@ def contact_export(
     request: HttpRequest, format: str = "csv", q: str = "", counterparty: int | None = None
 ) -> HttpResponse:
     queryset = selectors.contact_list(request.user, q=q, counterparty=counterparty)
-    return _export(request.user, "contact", queryset.order_by("last_name", "first_name", "id"), format)
+    return export_response(
+        request.user, "contact", queryset.order_by("last_name", "first_name", "id"), format
+    )
 
 
 @router.post("contacts", response={201: ContactOut}, summary="Create a contact")
@@ -505,7 +496,7 @@ def interaction_export(
     request: HttpRequest, format: str = "csv", counterparty: int | None = None, kind: str = "", q: str = ""
 ) -> HttpResponse:
     queryset = selectors.interaction_list(request.user, counterparty=counterparty, kind=kind, q=q)
-    return _export(request.user, "interaction", queryset.order_by(*selectors.TIMELINE_ORDER), format)
+    return export_response(request.user, "interaction", queryset.order_by(*selectors.TIMELINE_ORDER), format)
 
 
 @router.post("interactions", response={201: InteractionOut}, summary="Record an interaction")

@@ -1,5 +1,5 @@
-"""API of sales: pipelines, deals (moves, checklist, lines), leads (conversion), products, price lists,
-quotes and invoices (PDF, email), reports.
+"""API of sales: pipelines, deals (moves, checklist, lines, export), leads (conversion), products, price
+lists, quotes and invoices (PDF, email), reports.
 
 Thin: parse, resolve ids through the access-checked selectors, call potok.sales services, shape the
 answer. Changes of a deal name the `version` they read; a stale one is 409."""
@@ -16,6 +16,7 @@ from ninja import Router, Schema, Status
 
 from potok.access.models import Action
 from potok.access.selectors import is_administrator, require, visible_records
+from potok.api.exports import export_response
 from potok.api.pagination import PageOut, page_of
 from potok.core import clock
 from potok.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -537,6 +538,25 @@ _REFERENCE_FIELDS = {
 }
 
 
+def _deal_filters(
+    q: str,
+    pipeline: int | None,
+    stage: int | None,
+    responsible: int | None,
+    counterparty: int | None,
+    kind: str,
+) -> DealFilters:
+    return DealFilters(
+        q=q, pipeline=pipeline, stage=stage, responsible=responsible, counterparty=counterparty, kind=kind
+    )
+
+
+def _deal_order(sort: str) -> tuple[str, ...]:
+    if sort not in selectors.DEAL_SORTS:
+        raise ValidationFailed({"sort": f"Use one of {', '.join(selectors.DEAL_SORTS)}."})
+    return selectors.DEAL_SORTS[sort]
+
+
 def _period(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.date, dt.date]:
     today = timezone.localdate(clock.now())
     start = date_from or today.replace(day=1) - dt.timedelta(days=365)
@@ -602,13 +622,27 @@ def deal_list(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Any:
-    if sort not in selectors.DEAL_SORTS:
-        raise ValidationFailed({"sort": f"Use one of {', '.join(selectors.DEAL_SORTS)}."})
-    filters = DealFilters(
-        q=q, pipeline=pipeline, stage=stage, responsible=responsible, counterparty=counterparty, kind=kind
-    )
+    filters = _deal_filters(q, pipeline, stage, responsible, counterparty, kind)
     queryset = selectors.deal_list(request.user, filters).prefetch_related("contacts")
-    return page_of(queryset, order=selectors.DEAL_SORTS[sort], cursor=cursor, limit=limit)
+    return page_of(queryset, order=_deal_order(sort), cursor=cursor, limit=limit)
+
+
+@router.get("deals/export", summary="The filtered deal list as CSV or XLSX")
+def deal_export(
+    request: HttpRequest,
+    format: str = "csv",
+    q: str = "",
+    pipeline: int | None = None,
+    stage: int | None = None,
+    responsible: int | None = None,
+    counterparty: int | None = None,
+    kind: str = "",
+    sort: str = "newest",
+) -> HttpResponse:
+    """The deals of the list with the same filters and sort, less those the caller may not export."""
+    filters = _deal_filters(q, pipeline, stage, responsible, counterparty, kind)
+    queryset = selectors.deal_list(request.user, filters).order_by(*_deal_order(sort))
+    return export_response(request.user, "deal", queryset, format)
 
 
 @router.post("deals", response={201: DealDetailOut}, summary="Create a deal")
