@@ -39,7 +39,6 @@ __all__ = [
     "custom_value_changes",
     "custom_values_seen",
     "custom_values_shown",
-    "guard_custom_values",
     "hidden_custom_codes",
     "initial_values",
     "mask_custom_history",
@@ -234,30 +233,6 @@ def custom_values_seen(
     if not values:
         return {}
     return without(values or {}, hidden_custom_codes(user, entity_code, record_pk))
-
-
-def guard_custom_values(
-    actor: Any,
-    entity_code: str,
-    record_pk: Any,
-    given: Mapping[str, Any],
-    stored: Mapping[str, Any] | None,
-) -> dict[str, Any]:
-    """The custom values to store when `actor` sends `given` for the whole set: a value for a confidential
-    field he may not see is refused (ValidationFailed naming `custom_fields.<code>`, it would overwrite
-    what he cannot read); the stored values of such fields, which he was not shown, are kept."""
-    hidden = hidden_custom_codes(actor, entity_code, record_pk)
-    if not hidden:
-        return dict(given)
-    errors = {
-        f"custom_fields.{code}": _("You may not change this confidential field.")
-        for code in given
-        if code in hidden
-    }
-    if errors:
-        raise ValidationFailed(errors)
-    kept = {code: value for code, value in (stored or {}).items() if code in hidden}
-    return {**given, **kept}
 
 
 def mask_custom_history(user: Any, entity_code: str, record_pk: Any, events: Iterable[Any]) -> list[Any]:
