@@ -1,5 +1,6 @@
 """What every write of the client base does after changing a row: one audit row and one domain event,
-in the caller's transaction, with the origin (web, API, import…) taken from the acting context."""
+in the caller's transaction, with the origin (web, API, import…) taken from the acting context; and how a
+new counterparty or contact is saved with the files of its custom fields."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from potok.core import clock, context
 from potok.core.bulk import insert_rows
 from potok.core.events import NewEvent, emit_domain_events
 from potok.core.recording import creation_changes, diff, record_change
+from potok.documents.custom_fields import apply_custom_values
 
 
 def record_creations(*, actor: Any, entity_type: str, records: list[tuple[int, Mapping[str, Any]]]) -> None:
@@ -55,6 +57,24 @@ def record_creations(*, actor: Any, entity_type: str, records: list[tuple[int, M
         )
     insert_rows(AuditEvent, rows)
     emit_domain_events(events)
+
+
+def save_new_with_uploads(
+    record: Counterparty | Contact, *, actor: Any, entity_type: str, uploads: Mapping[str, Any]
+) -> None:
+    """Save a new record, then store the files of its custom fields (`uploads`, the PendingUploads that
+    `without_uploads` set aside: they are stored under the record's id, so only once it has one) and save
+    the custom values again with them."""
+    record.save()
+    if uploads:
+        record.custom_fields = apply_custom_values(
+            actor=actor,
+            entity_code=entity_type,
+            record_id=record.pk,
+            stored=record.custom_fields,
+            cleaned=uploads,
+        )
+        record.save(update_fields=["custom_fields"])
 
 
 def counterparty_snapshot(counterparty: Counterparty) -> dict[str, Any]:
@@ -133,4 +153,5 @@ __all__ = [
     "is_vip",
     "record_change",
     "record_creations",
+    "save_new_with_uploads",
 ]

@@ -17,6 +17,7 @@ from potok.clients.services.common import (
     diff,
     record_change,
     record_creations,
+    save_new_with_uploads,
 )
 from potok.clients.validation import check_contact
 from potok.core import clock
@@ -56,16 +57,7 @@ def contact_create(*, actor: Any, counterparty: Counterparty | None, fields: Map
     custom = check_custom_values(ENTITY, cleaned["custom_fields"], actor=actor)
     cleaned["custom_fields"], uploads = without_uploads(custom)
     contact = build_contact(counterparty=_check_counterparty(counterparty), cleaned=cleaned)
-    contact.save()
-    if uploads:
-        contact.custom_fields = apply_custom_values(
-            actor=actor,
-            entity_code=ENTITY,
-            record_id=contact.pk,
-            stored=contact.custom_fields,
-            cleaned=uploads,
-        )
-        contact.save(update_fields=["custom_fields"])
+    save_new_with_uploads(contact, actor=actor, entity_type=ENTITY, uploads=uploads)
     snapshot = contact_snapshot(contact)
     record_change(
         actor=actor,

@@ -17,6 +17,7 @@ from potok.clients.services.common import (
     diff,
     record_change,
     record_creations,
+    save_new_with_uploads,
 )
 from potok.clients.validation import check_counterparty
 from potok.core import clock
@@ -85,16 +86,7 @@ def counterparty_create(*, actor: Any, fields: Mapping[str, Any]) -> Counterpart
     _check_people(cleaned)
     cleaned["custom_fields"], uploads = without_uploads(custom)
     counterparty = build_counterparty(actor=actor, cleaned=cleaned)
-    counterparty.save()
-    if uploads:
-        counterparty.custom_fields = apply_custom_values(
-            actor=actor,
-            entity_code=ENTITY,
-            record_id=counterparty.pk,
-            stored=counterparty.custom_fields,
-            cleaned=uploads,
-        )
-        counterparty.save(update_fields=["custom_fields"])
+    save_new_with_uploads(counterparty, actor=actor, entity_type=ENTITY, uploads=uploads)
     CounterpartyKey.objects.bulk_create(keys_of(counterparty))
     snapshot = counterparty_snapshot(counterparty)
     record_change(
