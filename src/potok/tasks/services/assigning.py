@@ -111,7 +111,7 @@ def address_task(
             for part in (problem, _("The deadline could not be computed: %(error)s") % {"error": error})
             if part
         )
-    _save_addressing(task, also_save)
+    _save_addressing(task, also_save, fresh=fresh)
     schedule_timers(task, spec, now=now, fresh=fresh)
     grant_to_performer(task, fresh=fresh)
     events.task_assigned(
@@ -134,11 +134,27 @@ _ADDRESSING_ATTRIBUTES = (
 )
 
 
-def _save_addressing(task: Task, also_save: tuple[str, ...]) -> None:
+# What a task the engine has just written holds in the addressing columns (their defaults).
+_UNADDRESSED = {
+    "assignee_id": None,
+    "addressed_to_id": None,
+    "role_id": None,
+    "role_object_type": "",
+    "role_object_id": "",
+    "priority": 0,
+    "due_at": None,
+}
+
+
+def _save_addressing(task: Task, also_save: tuple[str, ...], *, fresh: bool) -> None:
     """`task.save(update_fields=…)` for the addressing columns as one plain UPDATE: this runs for every new
     task inside every process step, where compiling the ORM's UPDATE cost more than running it. In a batch
-    of starts (`rows_together`) the UPDATEs of all its tasks are sent together when the batch is written."""
-    update_row(Task, task.pk, {name: getattr(task, name) for name in (*_ADDRESSING_ATTRIBUTES, *also_save)})
+    of starts (`rows_together`) the UPDATEs of all its tasks are sent together when the batch is written.
+    A fresh task that stays as the engine wrote it (no performer, queue, priority or deadline) needs none."""
+    values = {name: getattr(task, name) for name in (*_ADDRESSING_ATTRIBUTES, *also_save)}
+    if fresh and not also_save and values == _UNADDRESSED:
+        return
+    update_row(Task, task.pk, values)
 
 
 def _problem_recipients() -> list[User]:
