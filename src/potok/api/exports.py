@@ -10,22 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+# The response is built where the web's list exports build theirs too.
+from potok.imports.exports import export_response
 
-from django.db.models import QuerySet
-from django.http import HttpResponse, StreamingHttpResponse
-
-from potok.imports.exports import export_rows
-
-
-def export_response(user: Any, entity_type: str, queryset: QuerySet[Any], file_format: str) -> HttpResponse:
-    """The queryset's rows as an attachment: CSV streamed as it is written, XLSX whole (a workbook is only
-    complete once saved)."""
-    name, content_type, chunks = export_rows(user, entity_type, queryset, file_format)
-    response: HttpResponse
-    if file_format == "csv":
-        response = StreamingHttpResponse(chunks, content_type=content_type)  # type: ignore[assignment]
-    else:
-        response = HttpResponse(b"".join(chunks), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+__all__ = ["export_response"]

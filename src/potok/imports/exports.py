@@ -5,10 +5,12 @@ this module checks the export right, picks the columns and writes the file. Coun
 deals get one more column per active custom field, written as document exports write their fields
 (potok.documents.exporting): confidential ones only for a reader who may see them. Every cell is text, so
 ИНН, КПП and phones keep their leading zeros in XLSX too. Cells that a spreadsheet would run as a formula
-(starting with =, +, -, @, tab or carriage return) get a leading apostrophe.
+(starting with =, +, -, @, tab or carriage return) get a leading apostrophe. `export_response` turns the
+file into the download both the web's and the API's list exports answer with.
 
 Example:
     >>> name, content_type, chunks = export_rows(user, "counterparty", queryset, "csv")
+    >>> response = export_response(user, "counterparty", queryset, "xlsx")
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from itertools import islice
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -200,3 +203,17 @@ def export_rows(
             _xlsx_chunks(rows),
         )
     raise ValidationFailed({"format": _("Choose csv or xlsx.")})
+
+
+def export_response(user: Any, entity_type: str, queryset: QuerySet[Any], file_format: str) -> HttpResponse:
+    """The queryset's rows as an attachment: CSV streamed as it is written, XLSX whole (a workbook is only
+    complete once saved). A refused export or an unknown format raises as `export_rows` does; each adapter
+    answers that its own way."""
+    name, content_type, chunks = export_rows(user, entity_type, queryset, file_format)
+    response: HttpResponse
+    if file_format == "csv":
+        response = StreamingHttpResponse(chunks, content_type=content_type)  # type: ignore[assignment]
+    else:
+        response = HttpResponse(b"".join(chunks), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

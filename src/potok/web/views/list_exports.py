@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from potok.access.models import Action
 from potok.access.selectors import can
-from potok.imports.exports import export_rows
+from potok.imports import exports
 
 
 def export_urls(request: HttpRequest, url_name: str, entity_type: str) -> list[tuple[str, str]]:
@@ -29,11 +29,4 @@ def export_urls(request: HttpRequest, url_name: str, entity_type: str) -> list[t
 def export_response(request: HttpRequest, entity_type: str, queryset: Any) -> HttpResponse:
     """The file of the queryset's rows in the format asked for (?format=csv|xlsx, CSV by default)."""
     file_format = request.GET.get("format", "csv")
-    name, content_type, chunks = export_rows(request.user, entity_type, queryset, file_format)
-    response: HttpResponse
-    if file_format == "csv":
-        response = StreamingHttpResponse(chunks, content_type=content_type)  # type: ignore[assignment]
-    else:
-        response = HttpResponse(b"".join(chunks), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return exports.export_response(request.user, entity_type, queryset, file_format)
