@@ -130,3 +130,25 @@ def test_parallel_branches_join_once() -> None:
     assert open_tasks(instance.id) == ["after"]
     assert Task.objects.filter(instance=instance, node_id="after").count() == 1
     assert ProcessInstance.objects.get(pk=instance.pk).state == "running"
+
+
+def test_one_engine_that_suspends_and_resumes_an_instance_leaves_it_running_in_the_table() -> None:
+    # given a running instance (an update writes only the instance columns that changed since the store
+    # read the row, so a change and its undo through one store must both reach the table)
+    from django.db import transaction
+
+    from potok.processes.runtime import engine
+
+    process_publish_file(actor=None, data=complaint_process(), source_name="complaint_review.bpmn")
+    instance = process_start(actor=None, process_key="complaint_review")
+    # when one engine suspends it and resumes it in one transaction
+    runtime = engine()
+    with transaction.atomic():
+        runtime.suspend(instance.id)
+        assert ProcessInstance.objects.get(pk=instance.id).state == "suspended"
+        runtime.resume(instance.id)
+    # then the table says running, and the task can be completed
+    assert ProcessInstance.objects.get(pk=instance.id).state == "running"
+    task = Task.objects.get(instance_id=instance.id, state="open")
+    task_complete_in_engine(actor=None, task_id=task.pk, data={"amount": 5000, "customer": "C1"})
+    assert open_tasks(instance.id) == ["investigate", "notify"]

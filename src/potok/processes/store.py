@@ -601,6 +601,8 @@ class DjangoStore:
                 raise ConcurrentModification(
                     f"process instance {row.id!r} changed meanwhile (expected {expected})"
                 )
+            # As the row now is: a later change in this unit of work compares with it.
+            self._loaded[row.id] = (row.state.value, row.business_key, row.version_key, row.process_id)
         touched = set(instances.inserted) | set(instances.updated)
         for instance_id, expected in changes.expected_versions.items():
             if instance_id in touched:
