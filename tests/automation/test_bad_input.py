@@ -260,7 +260,7 @@ def test_a_mapping_that_would_copy_a_confidential_field_into_the_process_is_refu
     amount.save()
     # then neither the field itself nor an expression over it may become a variable
     errors = refused(admin, variable_mapping=[{"target": "amount", "source": "claimed_amount"}])
-    assert "confidential" in errors["variable_mapping[0].source"][0]
+    assert "конфиденциально" in errors["variable_mapping[0].source"][0]  # the test language is Russian
     assert amount.label in errors["variable_mapping[0].source"][0]
     errors = refused(
         admin,
@@ -270,7 +270,7 @@ def test_a_mapping_that_would_copy_a_confidential_field_into_the_process_is_refu
         ],
     )
     assert list(errors) == ["variable_mapping[1].expr"]
-    assert "confidential" in errors["variable_mapping[1].expr"][0]
+    assert "конфиденциально" in errors["variable_mapping[1].expr"][0]
     # and a condition may still test it (the condition's value does not leave the record)
     rule_create(
         actor=admin,
