@@ -171,3 +171,36 @@ def test_a_task_whose_addressing_fails_after_its_turn_leaves_the_role_rotation_a
     assert cursor.turns == 6
     last = max(given, key=lambda task: task.pk)  # ids are ordered by creation
     assert cursor.last_user_id == last.assignee_id
+
+
+def test_a_batch_writes_its_notices_and_their_emails_together_and_queues_every_email_after_the_commit(
+    frozen: Any, admin: Any, make_complaint: Any, worker: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from potok.notifications.models import Delivery
+
+    # given three callers with email addresses and six complaints whose moment comes at once
+    people = _callers(3)
+    _due_together(admin, make_complaint, frozen, worker, 6)
+    # when the worker fires their timers as one batch and the batch commits
+    with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as queries:
+        worker()
+    # then each performer's notice has its email, linked to it, and every email is queued for sending
+    tasks = [t.pk for t in Task.objects.filter(process_id="callback", state="open")]
+    notices = list(Notification.objects.filter(kind="task.assigned", data__task__in=tasks))
+    assert len(notices) == 6
+    emails = list(Delivery.objects.filter(notification__in=notices, channel="email"))
+    assert sorted(email.notification_id for email in emails) == sorted(notice.pk for notice in notices)
+    assert all(
+        email.recipient_id == notice.recipient_id
+        for email in emails
+        for notice in notices
+        if notice.pk == email.notification_id
+    )
+    assert {email.recipient_id for email in emails} == {person.pk for person in people}
+    assert all(email.enqueued_at is not None for email in emails)
+    # and the batch wrote its notices with one statement (on SQLite, where every statement is captured)
+    if connection.vendor == "sqlite":
+        written = [
+            q for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "notifications_notification"')
+        ]
+        assert len(written) == 1

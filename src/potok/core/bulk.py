@@ -81,30 +81,42 @@ def _insert_many(
                 return ids
 
 
+# Marks a waiting model object (`insert_objects_keyed_later`): its row is read from it when written.
+_OBJECT = object()
+
+
 class _Waiting:
     """Rows given inside a `rows_together()` block: (model, row, key) in the order given, the key None for a
-    row to insert and the primary key of the row to update otherwise. `rows[:written]` are written already
-    (`write_waiting_rows`); the others wait for the end of the block."""
+    row to insert, `_OBJECT` for a model object to insert (the "row" is the object) and the primary key of
+    the row to update otherwise. `rows[:written]` are written already (`write_waiting_rows`); the others
+    wait for the end of the block."""
 
     __slots__ = ("rows", "written")
 
     def __init__(self) -> None:
-        self.rows: list[tuple[type[models.Model], Mapping[str, Any], Any]] = []
+        self.rows: list[tuple[type[models.Model], Any, Any]] = []
         self.written = 0
 
     def write(self) -> None:
         rows = self.rows[self.written :]
         self.written = len(self.rows)
-        groups: dict[tuple[type[models.Model], tuple[str, ...], bool], list[Any]] = {}
+        groups: dict[tuple[type[models.Model], tuple[str, ...], str], list[Any]] = {}
         for model, row, key in rows:
-            groups.setdefault((model, tuple(row), key is not None), []).append(
-                row if key is None else (key, row)
-            )
-        for (model, _names, updating), group in groups.items():
-            if updating:
+            if key is _OBJECT:
+                groups.setdefault((model, (), "object"), []).append(row)
+            elif key is None:
+                groups.setdefault((model, tuple(row), "insert"), []).append(row)
+            else:
+                groups.setdefault((model, tuple(row), "update"), []).append((key, row))
+        for (model, _names, kind), group in groups.items():
+            if kind == "update":
                 # The same columns of one row set several times (a round-robin cursor moved for each task
                 # of a batch): the last values are what the row ends with.
                 update_rows(model, list({key: (key, row) for key, row in group}.values()))
+            elif kind == "object":
+                for item in group:
+                    _take_related_keys(item)
+                insert_objects(group)
             else:
                 insert_rows(model, group)
 
@@ -233,6 +245,29 @@ def insert_objects_later(objects: Sequence[models.Model]) -> None:
         waiting.rows.append(
             (type(item), {field.attname: field.pre_save(item, True) for field in fields}, None)
         )
+
+
+def insert_objects_keyed_later(objects: Sequence[models.Model]) -> None:
+    """`insert_objects` — or, inside `rows_together()`, with the block's other rows when it ends; the
+    objects get their keys then, so read them only after the block (in an on-commit callback, say). A
+    foreign key set to an object given before it (a notification's delivery) takes that object's key when
+    both are written; such parents must be given first."""
+    waiting = _waiting.get()
+    if waiting is None:
+        insert_objects(objects)
+        return
+    for item in objects:
+        waiting.rows.append((type(item), item, _OBJECT))
+
+
+def _take_related_keys(item: models.Model) -> None:
+    """Set each empty foreign key column from the object cached on it (which got its key meanwhile)."""
+    for field in item._meta.concrete_fields:
+        if not isinstance(field, models.ForeignKey) or getattr(item, field.attname) is not None:
+            continue
+        related = field.get_cached_value(item, default=None)
+        if related is not None:
+            setattr(item, field.attname, related.pk)
 
 
 class _Plan:

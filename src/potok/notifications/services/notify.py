@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import translation
 
 from potok.core import clock, memo
-from potok.core.bulk import insert_objects
+from potok.core.bulk import insert_objects_keyed_later
 from potok.notifications import kinds
 from potok.notifications.mail import absolute_link
 from potok.notifications.models import (
@@ -132,8 +132,9 @@ def _notify(
                 in_app=preference.in_app,
             )
         )
-    # One multi-row INSERT for all of them (a process step tells its performers inside its transaction).
-    insert_objects(made)
+    # One multi-row INSERT for all of them (a process step tells its performers inside its transaction);
+    # in a batch of starts (`rows_together`) one for the whole batch, their deliveries after them.
+    insert_objects_keyed_later(made)
     for notification, (person, preference, wants_email) in zip(made, wanted, strict=True):
         if not wants_email:
             continue
@@ -154,7 +155,7 @@ def _notify(
             # Its retries count from when the digest leaves, not from the first notification in it.
             delivery.queued_at = leaves
             emails.append(delivery)
-    insert_objects(emails)
+    insert_objects_keyed_later(emails)
     sent: list[Delivery] = []
     if spec.for_webhooks and webhooks:
         sent = _kind_webhooks(kind, now, title=title, body=body, link=link, made=made, payload=payload)
@@ -281,19 +282,22 @@ class _Sending:
     starts notifies hundreds of people in one transaction)."""
 
     def __init__(self) -> None:
-        self.emails: list[int] = []
+        # The email deliveries themselves: in a batch of starts they get their keys when the batch's rows
+        # are written, before the commit (one given in a savepoint rolled back before that has none).
+        self.emails: list[Delivery] = []
         self.endpoints: set[int] = set()
 
     def __call__(self) -> None:
         from potok.notifications.tasks import queue_sending
 
-        queue_sending(emails=self.emails, endpoints=sorted(self.endpoints))
+        emails = [delivery.pk for delivery in self.emails if delivery.pk is not None]
+        queue_sending(emails=emails, endpoints=sorted(self.endpoints))
 
 
 def _send_after_commit(deliveries: list[Delivery]) -> None:
     if not deliveries:
         return
-    emails = [d.pk for d in deliveries if d.channel == Channel.EMAIL and not d.batch_key]
+    emails = [d for d in deliveries if d.channel == Channel.EMAIL and not d.batch_key]
     endpoints = {d.endpoint_id for d in deliveries if d.endpoint_id is not None}
     connection = transaction.get_connection()
     sending: _Sending | None = getattr(connection, "_potok_sending", None)
