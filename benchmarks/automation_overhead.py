@@ -252,9 +252,9 @@ def save_overhead(documents: list[Any], saves: int, rng: random.Random) -> dict[
         queue_dispatch(ids)
         after_commit.append(time.perf_counter() - began)
 
-    def timed_writer(ids: list[int]) -> None:
+    def timed_writer(ids: list[int], kinds: list[tuple[str, str]]) -> None:
         began = time.perf_counter()
-        queue_in_transaction(ids)
+        queue_in_transaction(ids, kinds)  # with the check that a rule listens, as wired
         in_transaction.append(time.perf_counter() - began)
 
     def one_save() -> float:
