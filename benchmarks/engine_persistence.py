@@ -52,6 +52,29 @@ def data_for(node_id: str, i: int) -> dict[str, Any]:
     return forms[node_id]
 
 
+def full_instance(i: int) -> int:
+    """One full instance through the product's path, each step its own transaction (Django configured, the
+    process published); returns how many steps it took."""
+    from potok.processes.services.instances import process_start, task_complete_in_engine
+    from potok.processes.sql import Sql
+
+    def open_task(instance_id: str) -> tuple[str, str] | None:
+        # What an inbox shows: the instance's open task (an indexed query, as the product's inbox runs it).
+        rows = Sql.current().rows(
+            "SELECT id, node_id FROM processes_task WHERE instance_id = ? AND state = 'open' "
+            "ORDER BY created_at, id LIMIT 1",
+            [instance_id],
+        )
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    instance = process_start(actor=None, process_key="complaint_review")
+    steps = 1
+    while (task := open_task(instance.id)) is not None:
+        task_complete_in_engine(actor=None, task_id=task[0], data=data_for(task[1], i))
+        steps += 1
+    return steps
+
+
 # -- a child process per database: Django is configured once per process ----------------------------
 
 
@@ -79,24 +102,7 @@ def child(database: str, mode: str, count: int, waiting: int) -> None:
     if not Task.objects.exists() and mode != "memory":
         process_publish_file(actor=None, data=MODEL.read_bytes(), source_name="complaint_review.bpmn")
 
-    from potok.processes.sql import Sql
-
-    def open_task(instance_id: str) -> tuple[str, str] | None:
-        # What an inbox shows: the instance's open task (an indexed query, as the product's inbox runs it).
-        rows = Sql.current().rows(
-            "SELECT id, node_id FROM processes_task WHERE instance_id = ? AND state = 'open' "
-            "ORDER BY created_at, id LIMIT 1",
-            [instance_id],
-        )
-        return (rows[0][0], rows[0][1]) if rows else None
-
-    def full(i: int) -> int:
-        instance = process_start(actor=None, process_key="complaint_review")
-        steps = 1
-        while (task := open_task(instance.id)) is not None:
-            task_complete_in_engine(actor=None, task_id=task[0], data=data_for(task[1], i))
-            steps += 1
-        return steps
+    full = full_instance
 
     # Wall time counts the waits for a CPU that other work on the machine takes; the CPU time of this
     # process (time.process_time) does not, so both are reported.

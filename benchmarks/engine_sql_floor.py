@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from engine_persistence import MODEL, data_for, spiff_persist  # noqa: E402
+from engine_persistence import MODEL, full_instance, spiff_persist  # noqa: E402
 
 # The connection settings of potok.config.env for an embedded SQLite database.
 PRAGMAS = (
@@ -65,27 +65,10 @@ def child(count: int) -> None:
     from django.db import connection
 
     from potok.processes.services.definitions import process_publish_file
-    from potok.processes.services.instances import process_start, task_complete_in_engine
-    from potok.processes.sql import Sql
 
     call_command("migrate", verbosity=0)
     process_publish_file(actor=None, data=MODEL.read_bytes(), source_name="complaint_review.bpmn")
-
-    def open_task(instance_id: str) -> tuple[str, str] | None:
-        rows = Sql.current().rows(
-            "SELECT id, node_id FROM processes_task WHERE instance_id = ? AND state = 'open' "
-            "ORDER BY created_at, id LIMIT 1",
-            [instance_id],
-        )
-        return (rows[0][0], rows[0][1]) if rows else None
-
-    def full(i: int) -> int:
-        instance = process_start(actor=None, process_key="complaint_review")
-        steps = 1
-        while (task := open_task(instance.id)) is not None:
-            task_complete_in_engine(actor=None, task_id=task[0], data=data_for(task[1], i))
-            steps += 1
-        return steps
+    full = full_instance
 
     for i in range(30):  # warm caches, as part (c) does
         full(i)
