@@ -201,6 +201,8 @@ def test_a_batch_writes_its_notices_and_their_emails_together_and_queues_every_e
     # and the batch wrote its notices with one statement (on SQLite, where every statement is captured)
     if connection.vendor == "sqlite":
         written = [
-            q for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "notifications_notification"')
+            q
+            for q in queries.captured_queries
+            if q["sql"].startswith('INSERT INTO "notifications_notification"')
         ]
         assert len(written) == 1
