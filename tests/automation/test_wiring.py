@@ -252,3 +252,19 @@ def test_the_sweeper_takes_more_than_one_batch_per_round(every_complaint: Any) -
     # then one sweep marks them all, 500 at a time
     assert dispatch_pending(min_age=timedelta(0), limit=500) >= 1200
     assert not DomainEvent.objects.filter(dispatched_at__isnull=True).exists()
+
+
+def test_a_save_asks_which_kinds_rules_listen_to_without_compiling_the_rules(
+    every_complaint: Any, make_complaint: Any
+) -> None:
+    from potok.automation import ruleset
+
+    # given a process that has not read the rules yet (a web process just started)
+    ruleset.forget_cache()
+    before = set(_tasks().values_list("id", flat=True))
+    # when it saves a complaint, which a rule listens to
+    with transaction.atomic():
+        make_complaint(subject="first save")
+    # then the dispatch task is queued, and no rule was compiled for it (a worker compiles them to dispatch)
+    assert len(_new_tasks(before)) == 1
+    assert ruleset._cached is None

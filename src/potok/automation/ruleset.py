@@ -273,6 +273,31 @@ def current_rules() -> RuleSet:
     return fresh
 
 
+_listened: tuple[str, frozenset[tuple[str, str]]] | None = None
+
+
+def listened_kinds() -> frozenset[tuple[str, str]]:
+    """The (record type, outbox kind) pairs some enabled rule listens to, as of now: the generation read
+    (one small query) and, only when it changed, one query over the enabled rules. No rule is compiled, so
+    a web process's saves never wait for the rules to compile (a worker compiles them to dispatch)."""
+    global _listened
+    generation = current_generation()
+    with _lock:
+        listened = _listened
+    if listened is not None and listened[0] == generation:
+        return listened[1]
+    pairs = frozenset(
+        (entity_type, kind)
+        for entity_type, event in StartRule.objects.filter(enabled=True)
+        .values_list("entity_type", "event")
+        .distinct()
+        for kind in DOMAIN_KINDS.get(event, frozenset())
+    )
+    with _lock:
+        _listened = (generation, pairs)
+    return pairs
+
+
 def bump_generation() -> None:
     """Called in the transaction of every rule change: every worker reloads its rules on its next batch."""
     token = uuid.uuid4().hex
@@ -286,6 +311,7 @@ def bump_generation() -> None:
 
 
 def forget_cache() -> None:
-    global _cached
+    global _cached, _listened
     with _lock:
         _cached = None
+        _listened = None

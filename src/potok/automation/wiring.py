@@ -91,11 +91,10 @@ def queue_in_transaction(event_ids: list[int], kinds: list[tuple[str, str]] | No
 
 def _heard(kinds: list[tuple[str, str]]) -> bool:
     """Whether an enabled rule listens to any of these (entity type, kind): one small query when the rules
-    did not change since this process last read them."""
-    from potok.automation.ruleset import current_rules
+    did not change since this process last read them, and no rule compiled."""
+    from potok.automation.ruleset import listened_kinds
 
-    rules = current_rules()
-    return any(rules.for_event(entity_type, kind) for entity_type, kind in set(kinds))
+    return not listened_kinds().isdisjoint(kinds)
 
 
 def connect() -> None:
